@@ -162,6 +162,11 @@ struct Module {
   std::string module_name;
   std::unordered_map<uint32_t, std::string> func_names;
 
+  /// C.refs (spec 3.4.10): declared_funcs[x] is true when function x is referenced outside
+  /// function bodies (element segments, exports, global initialisers); `ref.func x` in a body
+  /// requires it ("undeclared function reference"). Filled by the decoder, sized num_funcs().
+  std::vector<bool> declared_funcs;
+
   uint32_t num_funcs() const { return static_cast<uint32_t>(func_type_indices.size()); }
   const FuncType& func_type(uint32_t func_index) const { return types[func_type_indices[func_index]]; }
   bool is_imported_func(uint32_t func_index) const { return func_index < num_imported_funcs; }
