@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Times whole processes of Weft, node (V8 with WASI preview1) and wabt's wasm-interp on the
+# benchmark kernels in one run, checks they print the same checksum, and prints a table of
+# wall times, ratios and the geometric mean of weft/node.
+#
+#   bench/run.sh [--runs N] [--no-interp] [--smoke] [KERNEL...]
+#
+# Environment: BUILD (default build), WEFT (default $BUILD/weft), NODE (default node),
+# WASM_INTERP (default wasm-interp), TIMEOUT per process in seconds (default 120).
+# Times are best-of-N wall clock (N=3) for weft and node; wasm-interp (50-100x slower) runs
+# once. --smoke checks the checksums of one kernel under weft and node only (a few seconds).
+# Exit status: 0 when every checksum agrees, 1 otherwise.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+WEFT=${WEFT:-$BUILD/weft}
+NODE=${NODE:-node}
+WASM_INTERP=${WASM_INTERP:-wasm-interp}
+TIMEOUT=${TIMEOUT:-120}
+RUNS=3
+USE_INTERP=1
+SMOKE=0
+KERNELS=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --runs) RUNS=$2; shift 2 ;;
+    --no-interp) USE_INTERP=0; shift ;;
+    --smoke) SMOKE=1; USE_INTERP=0; RUNS=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) KERNELS+=("$1"); shift ;;
+  esac
+done
+KDIR=$BUILD/bench
+if [[ ${#KERNELS[@]} -eq 0 ]]; then
+  if [[ $SMOKE -eq 1 ]]; then
+    KERNELS=(crc32)
+  else
+    for f in "$KDIR"/*.wasm; do
+      [[ $f == *.bare.wasm ]] && continue
+      [[ -e $f ]] && KERNELS+=("$(basename "$f" .wasm)")
+    done
+  fi
+fi
+if [[ ${#KERNELS[@]} -eq 0 ]]; then
+  echo "no kernels in $KDIR (build them: cmake --build $BUILD --target bench_kernels)" >&2
+  exit 1
+fi
+command -v "$WASM_INTERP" >/dev/null || USE_INTERP=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+now_ns() { date +%s%N; }
+
+# run_timed OUTFILE CMD... : runs once with a timeout; prints elapsed ms, or "-" on failure.
+run_timed() {
+  local out=$1; shift
+  local t0 t1 rc
+  t0=$(now_ns)
+  timeout "$TIMEOUT" "$@" >"$out" 2>"$out.err" </dev/null
+  rc=$?
+  t1=$(now_ns)
+  if [[ $rc -ne 0 ]]; then echo "-"; return; fi
+  echo $(( (t1 - t0) / 1000000 ))
+}
+
+# best_of N OUTFILE CMD... : best wall time over N runs ("-" if any run failed).
+best_of() {
+  local n=$1 out=$2; shift 2
+  local best="" t i
+  for ((i = 0; i < n; i++)); do
+    t=$(run_timed "$out" "$@")
+    if [[ $t == "-" ]]; then echo "-"; return; fi
+    if [[ -z $best || $t -lt $best ]]; then best=$t; fi
+  done
+  echo "$best"
+}
+
+checksum_of() { grep -oE 'checksum [0-9a-f]{16}' "$1" 2>/dev/null | awk '{print $2}' | head -1; }
+# wasm-interp prints "run() => i64:DECIMAL"; convert the two's-complement value to 16 hex digits.
+interp_checksum_of() {
+  local v; v=$(grep -oE 'run\(\) => i64:-?[0-9]+' "$1" 2>/dev/null | sed 's/.*i64://')
+  [[ -n $v ]] && printf '%016x\n' "$v"
+}
+
+status=0
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+printf '%-12s %10s %10s %12s %10s %12s  %s\n' kernel weft_ms node_ms interp_ms weft/node weft/interp checksum
+rows=()
+for k in "${KERNELS[@]}"; do
+  wasm=$KDIR/$k.wasm
+  if [[ ! -f $wasm ]]; then echo "$k: missing $wasm" >&2; status=1; continue; fi
+  tw=$(best_of "$RUNS" "$TMP/weft.out" "$WEFT" run "$wasm")
+  tn=$(best_of "$RUNS" "$TMP/node.out" "$NODE" --no-warnings bench/node-wasi.mjs "$wasm")
+  cw=$(checksum_of "$TMP/weft.out"); cn=$(checksum_of "$TMP/node.out")
+  ti="-"; ci=""
+  if [[ $USE_INTERP -eq 1 && -f $KDIR/$k.bare.wasm ]]; then
+    ti=$(run_timed "$TMP/interp.out" "$WASM_INTERP" "$KDIR/$k.bare.wasm" --run-all-exports)
+    ci=$(interp_checksum_of "$TMP/interp.out")
+  fi
+  note=$cn
+  if [[ -z $cn ]]; then note="node failed: $(head -c 200 "$TMP/node.out.err")"; status=1
+  elif [[ $cw != "$cn" ]]; then
+    note="MISMATCH weft=${cw:-none} node=$cn"; status=1
+    [[ $tw == "-" ]] && note="$note ($(head -c 200 "$TMP/weft.out.err" | tr '\n' ' '))"
+    tw="-"
+  fi
+  if [[ $USE_INTERP -eq 1 && -n $cn && $ci != "$cn" ]]; then
+    note="$note MISMATCH wasm-interp=${ci:-none}"; status=1; ti="-"
+  fi
+  printf '%-12s %10s %10s %12s %10s %12s  %s\n' "$k" "$tw" "$tn" "$ti" \
+    "$(ratio "$tw" "$tn")" "$(ratio "$tw" "$ti")" "$note"
+  rows+=("$tw $tn $ti")
+done
+
+if [[ $SMOKE -eq 0 ]]; then
+  printf '%s\n' "${rows[@]}" | awk '
+    $1 != "-" && $2 != "-" { s += log($1 / $2); n++ }
+    $1 != "-" && $3 != "-" { si += log($1 / $3); ni++ }
+    END {
+      if (n) printf "geomean weft/node: %.2f over %d kernels\n", exp(s / n), n;
+      else print "geomean weft/node: - (weft ran no kernel)";
+      if (ni) printf "geomean weft/wasm-interp: %.3f over %d kernels\n", exp(si / ni), ni;
+    }'
+fi
+exit $status
