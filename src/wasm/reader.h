@@ -137,12 +137,13 @@ class Reader {
     return true;
   }
 
-  /// A `name`: u32 length then that many bytes of valid UTF-8 ("malformed UTF-8 encoding").
+  /// A `name`: u32 length then that many bytes of valid UTF-8 ("malformed UTF-8 encoding";
+  /// a length beyond the span is "length out of bounds", as the reference decoder says).
   /// The view points into the underlying span.
   bool ReadName(std::string_view* out) {
     uint32_t len;
     if (!ReadVarU32(&len)) return false;
-    if (WEFT_UNLIKELY(size_ - pos_ < len)) return Fail("unexpected end");
+    if (WEFT_UNLIKELY(size_ - pos_ < len)) return Fail("length out of bounds");
     const uint8_t* p = data_ + pos_;
     if (!IsValidUtf8(p, len)) return Fail("malformed UTF-8 encoding");
     *out = std::string_view(reinterpret_cast<const char*>(p), len);
