@@ -308,10 +308,16 @@ class StoreBase {
   void SetDeadlineAction(DeadlineAction action, uint64_t ticks_after_yield = 1);
 
   runtime::Store* raw() const { return impl_.get(); }
+  /// The API layer's per-store bookkeeping (pending host errors, the running async call).
+  struct State;
+  State* state() const { return state_.get(); }
+  /// The StoreBase owning a runtime store.
+  static StoreBase* FromRaw(runtime::Store* store);
 
  protected:
   Engine* engine_;
   std::unique_ptr<runtime::Store> impl_;
+  std::unique_ptr<State> state_;
 };
 
 /// A store with embedder data T, reachable from host functions through Caller<T>.
@@ -446,14 +452,18 @@ class CallerBase {
   runtime::HostCallContext* ctx_;
 };
 
+/// The runtime store of a host call context.
+runtime::Store* HostCallStore(runtime::HostCallContext* ctx);
+
 template <typename T>
 class Caller : public CallerBase {
  public:
   using CallerBase::CallerBase;
+  /// The data of the Store<T> the call runs in (T must be that store's type).
   T& data() const { return *static_cast<T*>(GetStoreUserData(raw_store())); }
 
  private:
-  runtime::Store* raw_store() const;
+  runtime::Store* raw_store() const { return HostCallStore(raw()); }
 };
 
 /// A type-erased host function: reads `args`, writes `results` (kinds preset from the type).
@@ -659,7 +669,7 @@ std::pair<FuncType, HostCallback> MakeHostCallback(F f) {
     type.params = ArgKinds<Rest>::Kinds();
     cb = [f = std::move(f)](CallerBase& base, std::span<const Val> args, std::span<Val> results) mutable -> Error {
       using CallerT = std::remove_reference_t<std::tuple_element_t<0, Args>>;
-      CallerT& caller = static_cast<CallerT&>(base);
+      CallerT caller(base.raw());
       constexpr size_t n = std::tuple_size_v<Rest>;
       if constexpr (std::is_void_v<R>) {
         InvokeWithCaller(f, caller, args, static_cast<Rest*>(nullptr), std::make_index_sequence<n>());

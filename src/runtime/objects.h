@@ -57,6 +57,7 @@ struct Engine {
  private:
   std::mutex types_mu_;
   std::vector<wasm::FuncType> types_;
+  std::unordered_map<std::string, uint32_t> type_ids_;  ///< Encoded type -> id.
 };
 
 /// A module after decoding and validation, shared (immutable) by all its instances,
@@ -112,6 +113,9 @@ struct MemoryInst {
   uint64_t reserved = 0;    ///< Bytes of address space reserved at `base`.
   wasm::MemoryType type;
   ~MemoryInst();
+  /// Reserves min(declared max, `limit_bytes`, 4 GiB) plus a guard region of address space
+  /// and commits the initial pages. Errors (kLimit) if the minimum exceeds the limit.
+  Error Init(const wasm::MemoryType& type, uint64_t limit_bytes);
   /// memory.grow: returns the old size in pages, or -1 if it cannot grow.
   int64_t Grow(uint64_t delta_pages);
   uint64_t pages() const { return size >> 16; }
@@ -121,6 +125,8 @@ struct TableInst {
   wasm::TableType type;
   std::vector<uint64_t> elems;  ///< Reference values (see the slot convention).
   uint64_t max = 0;             ///< Declared maximum, clamped to the store limit.
+  /// Sets the type and `min` elements of `init`. Errors (kLimit) if min exceeds `limit`.
+  Error Init(const wasm::TableType& type, uint64_t limit, uint64_t init);
   /// table.grow: returns the old size, or -1.
   int64_t Grow(uint64_t delta, uint64_t init);
 };
@@ -160,6 +166,7 @@ struct Store {
   ~Store();
   Engine* engine;
   void* user_data = nullptr;
+  void* api = nullptr;  ///< The public-API object owning this store (weft::StoreBase).
   StoreLimits limits;
 
   std::deque<FuncInst> funcs;

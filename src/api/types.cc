@@ -1,0 +1,130 @@
+// Printing and conversion of the public value and type vocabulary.
+#include <cinttypes>
+#include <cstdio>
+
+#include "api/internal.h"
+
+namespace weft {
+
+std::string_view ValKindName(ValKind k) {
+  switch (k) {
+    case ValKind::kI32: return "i32";
+    case ValKind::kI64: return "i64";
+    case ValKind::kF32: return "f32";
+    case ValKind::kF64: return "f64";
+    case ValKind::kV128: return "v128";
+    case ValKind::kFuncRef: return "funcref";
+    case ValKind::kExternRef: return "externref";
+  }
+  return "?";
+}
+
+static std::string KindList(const std::vector<ValKind>& ks) {
+  std::string s = "(";
+  for (size_t i = 0; i < ks.size(); ++i) {
+    if (i) s += ", ";
+    s += ValKindName(ks[i]);
+  }
+  return s + ")";
+}
+
+std::string FuncType::ToString() const { return KindList(params) + " -> " + KindList(results); }
+
+static std::string LimitsString(const Limits& l) {
+  std::string s = std::to_string(l.min);
+  if (l.max) s += " " + std::to_string(*l.max);
+  return s;
+}
+
+std::string ExternType::ToString() const {
+  switch (kind) {
+    case ExternKind::kFunc: return "func " + func.ToString();
+    case ExternKind::kTable:
+      return "table " + LimitsString(table.limits) + " " + std::string(ValKindName(table.elem));
+    case ExternKind::kMemory: return "memory " + LimitsString(memory.limits);
+    case ExternKind::kGlobal:
+      return global.mut ? "global (mut " + std::string(ValKindName(global.type)) + ")"
+                        : "global " + std::string(ValKindName(global.type));
+  }
+  return "?";
+}
+
+std::string Val::ToString() const {
+  char buf[96];
+  switch (kind_) {
+    case ValKind::kI32:
+      std::snprintf(buf, sizeof buf, "i32:%" PRId32, i32());
+      break;
+    case ValKind::kI64:
+      std::snprintf(buf, sizeof buf, "i64:%" PRId64, i64());
+      break;
+    case ValKind::kF32:
+      std::snprintf(buf, sizeof buf, "f32:%.9g", static_cast<double>(f32()));
+      break;
+    case ValKind::kF64:
+      std::snprintf(buf, sizeof buf, "f64:%.17g", f64());
+      break;
+    case ValKind::kV128:
+      std::snprintf(buf, sizeof buf, "v128:0x%016" PRIx64 "%016" PRIx64, hi_, lo_);
+      break;
+    case ValKind::kFuncRef:
+      if (lo_ == 0) return "funcref:null";
+      std::snprintf(buf, sizeof buf, "funcref:0x%" PRIx64, lo_);
+      break;
+    case ValKind::kExternRef:
+      if (lo_ == 0) return "externref:null";
+      std::snprintf(buf, sizeof buf, "externref:%" PRIu64, lo_);
+      break;
+  }
+  return buf;
+}
+
+namespace api {
+
+ValKind ToKind(wasm::ValType t) {
+  switch (t) {
+    case wasm::ValType::kI32: return ValKind::kI32;
+    case wasm::ValType::kI64: return ValKind::kI64;
+    case wasm::ValType::kF32: return ValKind::kF32;
+    case wasm::ValType::kF64: return ValKind::kF64;
+    case wasm::ValType::kV128: return ValKind::kV128;
+    case wasm::ValType::kFuncRef: return ValKind::kFuncRef;
+    case wasm::ValType::kExternRef: return ValKind::kExternRef;
+  }
+  return ValKind::kI32;
+}
+
+wasm::ValType ToValType(ValKind k) {
+  switch (k) {
+    case ValKind::kI32: return wasm::ValType::kI32;
+    case ValKind::kI64: return wasm::ValType::kI64;
+    case ValKind::kF32: return wasm::ValType::kF32;
+    case ValKind::kF64: return wasm::ValType::kF64;
+    case ValKind::kV128: return wasm::ValType::kV128;
+    case ValKind::kFuncRef: return wasm::ValType::kFuncRef;
+    case ValKind::kExternRef: return wasm::ValType::kExternRef;
+  }
+  return wasm::ValType::kI32;
+}
+
+FuncType ToApi(const wasm::FuncType& t) {
+  FuncType r;
+  r.params.reserve(t.params.size());
+  r.results.reserve(t.results.size());
+  for (auto v : t.params) r.params.push_back(ToKind(v));
+  for (auto v : t.results) r.results.push_back(ToKind(v));
+  return r;
+}
+
+wasm::FuncType ToWasm(const FuncType& t) {
+  wasm::FuncType r;
+  for (auto v : t.params) r.params.push_back(ToValType(v));
+  for (auto v : t.results) r.results.push_back(ToValType(v));
+  return r;
+}
+
+Limits ToApi(const wasm::Limits& l) { return {l.min, l.max}; }
+wasm::Limits ToWasm(const Limits& l) { return {l.min, l.max}; }
+
+}  // namespace api
+}  // namespace weft

@@ -1,0 +1,77 @@
+// Linear memories and tables. A memory reserves its whole maximum (plus a guard region) up
+// front and commits pages on growth, so MemoryInst::base never moves: the interpreter may
+// cache it across calls and growth.
+#include <algorithm>
+#include <string>
+
+#include "platform/memory.h"
+#include "runtime/objects.h"
+
+namespace weft::runtime {
+
+namespace {
+constexpr uint64_t kPageBytes = 65536;
+constexpr uint64_t kMaxPages32 = 65536;       // 4 GiB.
+constexpr uint64_t kGuardBytes = 64 * 1024;   // Catches small overruns past the reservation.
+constexpr uint64_t kMaxTableSize = 0xffffffffu;
+}  // namespace
+
+Error MemoryInst::Init(const wasm::MemoryType& t, uint64_t limit_bytes) {
+  type = t;
+  uint64_t declared = t.limits.max ? std::min(*t.limits.max, kMaxPages32) : kMaxPages32;
+  max_pages = std::min(declared, limit_bytes / kPageBytes);
+  if (t.limits.min > max_pages) {
+    return Error::Make(ErrorCode::kLimit,
+                       "memory minimum of " + std::to_string(t.limits.min) +
+                           " pages exceeds the limit of " + std::to_string(max_pages) + " pages");
+  }
+  reserved = max_pages * kPageBytes + kGuardBytes;
+  base = static_cast<uint8_t*>(platform::Reserve(reserved));
+  if (base == nullptr) {
+    reserved = 0;
+    return Error::Make(ErrorCode::kLimit, "cannot reserve address space for a linear memory");
+  }
+  size = t.limits.min * kPageBytes;
+  if (!platform::Commit(base, size)) {
+    return Error::Make(ErrorCode::kLimit, "cannot allocate linear memory");
+  }
+  return Error();
+}
+
+MemoryInst::~MemoryInst() {
+  if (base != nullptr) platform::Release(base, reserved);
+}
+
+int64_t MemoryInst::Grow(uint64_t delta_pages) {
+  uint64_t old = pages();
+  if (delta_pages > max_pages - old) return -1;
+  if (delta_pages == 0) return static_cast<int64_t>(old);
+  uint64_t add = delta_pages * kPageBytes;
+  if (!platform::Commit(base + size, add)) return -1;
+  size += add;
+  type.limits.min = old + delta_pages;  // The spec's memory type tracks the current size.
+  return static_cast<int64_t>(old);
+}
+
+Error TableInst::Init(const wasm::TableType& t, uint64_t limit, uint64_t init) {
+  type = t;
+  uint64_t declared = t.limits.max ? std::min(*t.limits.max, kMaxTableSize) : kMaxTableSize;
+  max = std::min(declared, limit);
+  if (t.limits.min > max) {
+    return Error::Make(ErrorCode::kLimit, "table minimum of " + std::to_string(t.limits.min) +
+                                              " elements exceeds the limit of " +
+                                              std::to_string(max) + " elements");
+  }
+  elems.assign(t.limits.min, init);
+  return Error();
+}
+
+int64_t TableInst::Grow(uint64_t delta, uint64_t init) {
+  uint64_t old = elems.size();
+  if (delta > max - old) return -1;
+  elems.resize(old + delta, init);
+  type.limits.min = old + delta;
+  return static_cast<int64_t>(old);
+}
+
+}  // namespace weft::runtime
