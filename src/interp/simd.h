@@ -5,7 +5,10 @@
 // function has a portable lane-by-lane form, and x86 SSE2/SSSE3/SSE4.1 intrinsics are used only
 // when the compiler targets them (define WEFT_SIMD_PORTABLE to force the portable forms).
 // Lane and shuffle immediates are masked to their range, so unvalidated input cannot overrun.
-#pragma once
+// Including this header again after defining WEFT_SIMD_PORTABLE adds the portable variant in
+// its own inline namespace (the tests check both variants against the spec vectors).
+#ifndef WEFT_INTERP_SIMD_H_COMMON
+#define WEFT_INTERP_SIMD_H_COMMON
 
 #include <bit>
 #include <cmath>
@@ -13,19 +16,6 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
-
-#if !defined(WEFT_SIMD_PORTABLE) && defined(__SSE2__)
-#define WEFT_SIMD_SSE2 1
-#include <emmintrin.h>
-#if defined(__SSSE3__)
-#define WEFT_SIMD_SSSE3 1
-#include <tmmintrin.h>
-#endif
-#if defined(__SSE4_1__)
-#define WEFT_SIMD_SSE41 1
-#include <smmintrin.h>
-#endif
-#endif
 
 namespace weft::interp::simd {
 
@@ -39,6 +29,60 @@ struct V128 {
   uint64_t hi;
 };
 static_assert(sizeof(V128) == 16 && std::is_trivially_copyable_v<V128>);
+
+}  // namespace weft::interp::simd
+#endif  // WEFT_INTERP_SIMD_H_COMMON
+
+// Each variant lives in its own inline namespace so that translation units compiled with
+// different target flags never violate the one-definition rule.
+#undef WEFT_SIMD_SSE2
+#undef WEFT_SIMD_SSSE3
+#undef WEFT_SIMD_SSE41
+#undef WEFT_SIMD_NS
+#if !defined(WEFT_SIMD_PORTABLE) && defined(__SSE2__)
+#define WEFT_SIMD_SSE2 1
+#include <emmintrin.h>
+#if defined(__SSSE3__)
+#define WEFT_SIMD_SSSE3 1
+#include <tmmintrin.h>
+#endif
+#if defined(__SSE4_1__)
+#define WEFT_SIMD_SSE41 1
+#include <smmintrin.h>
+#endif
+#endif
+
+#if defined(WEFT_SIMD_SSE41)
+#define WEFT_SIMD_NS sse41
+#ifndef WEFT_INTERP_SIMD_H_SSE41
+#define WEFT_INTERP_SIMD_H_SSE41
+#define WEFT_SIMD_BODY
+#endif
+#elif defined(WEFT_SIMD_SSSE3)
+#define WEFT_SIMD_NS ssse3
+#ifndef WEFT_INTERP_SIMD_H_SSSE3
+#define WEFT_INTERP_SIMD_H_SSSE3
+#define WEFT_SIMD_BODY
+#endif
+#elif defined(WEFT_SIMD_SSE2)
+#define WEFT_SIMD_NS sse2
+#ifndef WEFT_INTERP_SIMD_H_SSE2
+#define WEFT_INTERP_SIMD_H_SSE2
+#define WEFT_SIMD_BODY
+#endif
+#else
+#define WEFT_SIMD_NS portable
+#ifndef WEFT_INTERP_SIMD_H_PORTABLE
+#define WEFT_INTERP_SIMD_H_PORTABLE
+#define WEFT_SIMD_BODY
+#endif
+#endif
+
+#ifdef WEFT_SIMD_BODY
+#undef WEFT_SIMD_BODY
+
+namespace weft::interp::simd {
+inline namespace WEFT_SIMD_NS {
 
 namespace detail {
 
@@ -301,7 +345,7 @@ inline I TruncSat(F x) {
   return static_cast<I>(x);
 }
 
-#if WEFT_SIMD_SSE2
+#ifdef WEFT_SIMD_SSE2
 inline __m128i ToI(V128 v) {
   __m128i r;
   std::memcpy(&r, &v, 16);
@@ -418,7 +462,7 @@ inline V128 I8x16Shuffle(V128 a, V128 b, const uint8_t* lanes) {
 
 /// Byte i of the result is a[b[i]], or 0 when b[i] >= 16.
 inline V128 I8x16Swizzle(V128 a, V128 b) {
-#if WEFT_SIMD_SSSE3
+#ifdef WEFT_SIMD_SSSE3
   // pshufb zeroes a lane when bit 7 of its index is set; saturating 112 pushes indices >= 16
   // there while keeping the low four bits of indices < 16.
   __m128i idx = _mm_adds_epu8(detail::ToI(b), _mm_set1_epi8(0x70));
@@ -580,7 +624,7 @@ inline V128 I16x8AvgrU(V128 a, V128 b) {
 }
 
 // Saturating add/sub.
-#if WEFT_SIMD_SSE2
+#ifdef WEFT_SIMD_SSE2
 inline V128 I8x16AddSatS(V128 a, V128 b) {
   return detail::FromI(_mm_adds_epi8(detail::ToI(a), detail::ToI(b)));
 }
@@ -645,7 +689,7 @@ inline V128 I16x8Q15mulrSatS(V128 a, V128 b) {
 
 /// Sum of adjacent products of signed 16-bit lanes; the only overflowing case wraps.
 inline V128 I32x4DotI16x8S(V128 a, V128 b) {
-#if WEFT_SIMD_SSE2
+#ifdef WEFT_SIMD_SSE2
   return detail::FromI(_mm_madd_epi16(detail::ToI(a), detail::ToI(b)));
 #else
   detail::Lanes<int16_t> x = detail::Get<int16_t>(a), y = detail::Get<int16_t>(b);
@@ -715,7 +759,7 @@ inline uint32_t I16x8AllTrue(V128 a) { return detail::AllTrue<uint16_t>(a); }
 inline uint32_t I32x4AllTrue(V128 a) { return detail::AllTrue<uint32_t>(a); }
 inline uint32_t I64x2AllTrue(V128 a) { return (a.lo != 0 && a.hi != 0) ? 1 : 0; }
 
-#if WEFT_SIMD_SSE2
+#ifdef WEFT_SIMD_SSE2
 inline uint32_t I8x16Bitmask(V128 a) {
   return static_cast<uint32_t>(_mm_movemask_epi8(detail::ToI(a)));
 }
@@ -739,7 +783,7 @@ inline uint32_t I64x2Bitmask(V128 a) {
 #endif
 
 // Narrowing (inputs are signed, saturated into the signed or unsigned narrow range).
-#if WEFT_SIMD_SSE2
+#ifdef WEFT_SIMD_SSE2
 inline V128 I8x16NarrowI16x8S(V128 a, V128 b) {
   return detail::FromI(_mm_packs_epi16(detail::ToI(a), detail::ToI(b)));
 }
@@ -754,7 +798,7 @@ inline V128 I8x16NarrowI16x8S(V128 a, V128 b) { return detail::Narrow<int8_t, in
 inline V128 I8x16NarrowI16x8U(V128 a, V128 b) { return detail::Narrow<uint8_t, int16_t>(a, b); }
 inline V128 I16x8NarrowI32x4S(V128 a, V128 b) { return detail::Narrow<int16_t, int32_t>(a, b); }
 #endif
-#if WEFT_SIMD_SSE41
+#ifdef WEFT_SIMD_SSE41
 inline V128 I16x8NarrowI32x4U(V128 a, V128 b) {
   return detail::FromI(_mm_packus_epi32(detail::ToI(a), detail::ToI(b)));
 }
@@ -820,7 +864,7 @@ inline V128 F64x2Neg(V128 a) {
 
 // add/sub/mul/div/sqrt: IEEE hardware arithmetic already yields a canonical NaN for invalid
 // operations and a quieted input NaN otherwise, both allowed by the spec.
-#if WEFT_SIMD_SSE2
+#ifdef WEFT_SIMD_SSE2
 inline V128 F32x4Add(V128 a, V128 b) { return detail::FromF(_mm_add_ps(detail::ToF(a), detail::ToF(b))); }
 inline V128 F32x4Sub(V128 a, V128 b) { return detail::FromF(_mm_sub_ps(detail::ToF(a), detail::ToF(b))); }
 inline V128 F32x4Mul(V128 a, V128 b) { return detail::FromF(_mm_mul_ps(detail::ToF(a), detail::ToF(b))); }
@@ -982,4 +1026,7 @@ inline void V128Store64Lane(uint8_t* p, V128 v, uint32_t lane) {
   std::memcpy(p, &x, 8);
 }
 
+}  // namespace WEFT_SIMD_NS
 }  // namespace weft::interp::simd
+
+#endif  // WEFT_SIMD_BODY
