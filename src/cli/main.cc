@@ -1,6 +1,66 @@
-// Placeholder entry point; replaced by the real command-line front end.
+// The `weft` program: parses the command line (CLI11) and dispatches to the subcommands
+// (run.cc, wast.cc). Usage errors exit with code 2 (CLI11's convention), after a message.
 #include <cstdio>
-int main() {
-  std::puts("weft: not yet implemented");
-  return 1;
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/run.h"
+
+namespace {
+constexpr const char* kVersion = "weft 0.1.0";
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"Weft: a WebAssembly runtime.", "weft"};
+  app.set_version_flag("--version", kVersion, "Print the version and exit");
+  app.require_subcommand(1);
+  app.footer("Run `weft SUBCOMMAND --help` for a subcommand's options.");
+
+  weft::cli::RunOptions run;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run a WebAssembly module: a WASI command's _start, or one export with --invoke.");
+  run_cmd->add_option("--dir", run.dirs,
+                      "Preopen host directory HOST for the guest, named GUEST (default: HOST)")
+      ->type_name("HOST[::GUEST]")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--env", run.envs,
+                      "Set a guest environment variable; NAME alone inherits weft's value")
+      ->type_name("NAME[=VALUE]")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--invoke", run.invoke,
+                      "Call export NAME instead of _start, with ARGS as its parameters; prints "
+                      "the results one per line")
+      ->type_name("NAME");
+  run_cmd->add_option("--fuel", run.fuel, "Trap with \"all fuel consumed\" after N units of fuel")
+      ->type_name("N");
+  run_cmd->add_option("--timeout", run.timeout,
+                      "Stop the guest after DURATION (e.g. 1s, 500ms, 2m) with exit code 124")
+      ->type_name("DURATION");
+  run_cmd->add_option("--max-memory-size", run.max_memory_size,
+                      "Limit each linear memory to BYTES")
+      ->type_name("BYTES");
+  run_cmd->add_option("FILE", run.file, "The WebAssembly module (.wasm)")->required();
+  run_cmd->add_option("ARGS", run.args, "Arguments for the guest (or --invoke parameters)");
+  // Everything after FILE belongs to the guest, even if it looks like an option.
+  run_cmd->prefix_command();
+
+  weft::cli::WastOptions wast;
+  CLI::App* wast_cmd = app.add_subcommand(
+      "wast", "Run a WebAssembly spec test script (wast2json .json, or .wast)");
+  wast_cmd->add_option("FILE", wast.file, "The script")->required();
+  wast_cmd->add_flag("-v,--verbose", wast.verbose, "Print every command, not only failures");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (run_cmd->parsed()) {
+    for (const std::string& extra : run_cmd->remaining()) run.args.push_back(extra);
+    return weft::cli::RunMain(run);
+  }
+  if (wast_cmd->parsed()) return weft::cli::WastMain(wast);
+  return 2;
 }

@@ -1,0 +1,193 @@
+// `weft run`: load, link against WASI preview1, instantiate, run `_start` or --invoke, and map
+// the outcome to an exit code (see run.h). Every failure is one clear message on stderr.
+#include "cli/run.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "cli/run_options.h"
+#include "wasi/wasi.h"
+#include "weft/weft.h"
+
+namespace weft::cli {
+
+namespace {
+
+struct State {
+  wasi::WasiCtx wasi;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "Error: %s\n", message.c_str());
+  return kExitError;
+}
+
+// Prints a trap like wasmtime: context, the trap message and the guest backtrace.
+void PrintTrap(const std::string& file, const Error& e) {
+  std::fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n", file.c_str());
+  std::fprintf(stderr, "    wasm trap: %s\n", e.message().c_str());
+  const std::vector<std::string>& frames = e.backtrace();
+  if (frames.empty()) return;
+  std::fprintf(stderr, "    wasm backtrace:\n");
+  // A stack overflow has thousands of frames: show both ends.
+  constexpr size_t kHead = 20, kTail = 5;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (frames.size() > kHead + kTail + 1 && i == kHead) {
+      std::fprintf(stderr, "        ... %zu more frames ...\n", frames.size() - kHead - kTail);
+      i = frames.size() - kTail;
+    }
+    std::fprintf(stderr, "        %zu: %s\n", i, frames[i].c_str());
+  }
+}
+
+}  // namespace
+
+int RunMain(const RunOptions& o) {
+  // Options first: a bad flag is reported before any work.
+  std::optional<std::chrono::nanoseconds> timeout;
+  if (o.timeout) {
+    auto d = ParseDuration(*o.timeout);
+    if (!d.ok()) return Fail("--timeout: " + d.error().message());
+    timeout = *d;
+  }
+  wasi::WasiConfig config;
+  for (const std::string& dir : o.dirs) {
+    auto d = ParseDir(dir);
+    if (!d.ok()) return Fail(d.error().message());
+    config.preopens.push_back({d->host, d->guest});
+  }
+  for (const std::string& env : o.envs) {
+    auto e = ParseEnv(env);
+    if (!e.ok()) return Fail(e.error().message());
+    if (e->has_value()) config.env.push_back(**e);
+  }
+  // argv[0] is the module's file name as given on the command line, like wasmtime.
+  config.args.push_back(o.file);
+  if (!o.invoke) config.args.insert(config.args.end(), o.args.begin(), o.args.end());
+
+  std::ifstream in(o.file, std::ios::binary);
+  if (!in) return Fail("failed to read `" + o.file + "`: " + std::strerror(errno));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Fail("failed to read `" + o.file + "`");
+
+  Config engine_config;
+  engine_config.consume_fuel = o.fuel.has_value();
+  engine_config.epoch_interruption = timeout.has_value();
+  Engine engine(engine_config);
+  auto module = Module::Compile(engine, bytes);
+  if (!module.ok()) {
+    return Fail("failed to compile `" + o.file + "`: " + module.error().ToString());
+  }
+
+  auto ctx = wasi::WasiCtx::Create(std::move(config));
+  if (!ctx.ok()) return Fail(ctx.error().message());
+  Store<State> store(engine, State{std::move(ctx).value()});
+  if (o.max_memory_size) {
+    StoreLimits limits;
+    limits.max_memory_bytes = *o.max_memory_size;
+    store.SetLimits(limits);
+  }
+  if (o.fuel) {
+    if (Error e = store.SetFuel(*o.fuel)) return Fail(e.message());
+  }
+
+  Linker<State> linker(engine);
+  if (Error e = wasi::AddToLinker(linker, +[](State& s) -> wasi::WasiCtx& { return s.wasi; })) {
+    return Fail(e.message());
+  }
+  auto pre = linker.InstantiatePre(*module);
+  if (!pre.ok()) return Fail("failed to link `" + o.file + "`: " + pre.error().ToString());
+
+  // From here on guest code runs (a start function may already), so arm the timeout.
+  if (timeout) {
+    // ~100 ticks per timeout, 1-10 ms each: precise enough, cheap for the ticker thread.
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
+    uint32_t interval = static_cast<uint32_t>(std::clamp<int64_t>(ms / 100, 1, 10));
+    store.SetEpochDeadline(static_cast<uint64_t>((ms + interval - 1) / interval));
+    store.SetDeadlineAction(DeadlineAction::kTrap);
+    engine.StartEpochTicker(interval);
+  }
+
+  // The outcome of instantiation or the call: ok, exit, or trap.
+  auto finish = [&](Error e) -> int {
+    engine.StopEpochTicker();
+    if (e.ok()) return 0;
+    if (e.code() == ErrorCode::kExit) return e.exit_status();
+    if (e.code() == ErrorCode::kTrap) {
+      if (timeout && e.message().find("interrupt") != std::string::npos) {
+        std::fprintf(stderr, "timeout: guest exceeded %s\n", o.timeout->c_str());
+        return kExitTimeout;
+      }
+      PrintTrap(o.file, e);
+      return kExitTrap;
+    }
+    return Fail("failed to run main module `" + o.file + "`: " + e.ToString());
+  };
+
+  auto instance = pre->Instantiate(store);
+  if (!instance.ok()) {
+    Error e = std::move(instance).error();
+    if (e.code() == ErrorCode::kTrap || e.code() == ErrorCode::kExit) return finish(std::move(e));
+    engine.StopEpochTicker();
+    return Fail("failed to instantiate `" + o.file + "`: " + e.ToString());
+  }
+
+  if (!o.invoke) {
+    std::optional<Func> start = instance->GetFunc("_start");
+    if (!start) {
+      // A reactor (or a plain module): initialise it, nothing else to run.
+      if (auto init = instance->GetFunc("_initialize")) {
+        return finish(init->Call(store, {}, {}));
+      }
+      engine.StopEpochTicker();
+      return 0;
+    }
+    if (!start->type().params.empty() || !start->type().results.empty()) {
+      engine.StopEpochTicker();
+      return Fail("`_start` in `" + o.file + "` must have type () -> (), has " +
+                  start->type().ToString());
+    }
+    return finish(start->Call(store, {}, {}));
+  }
+
+  std::optional<Func> func = instance->GetFunc(*o.invoke);
+  if (!func) {
+    engine.StopEpochTicker();
+    return Fail("`" + o.file + "` has no exported function `" + *o.invoke + "`");
+  }
+  FuncType type = func->type();
+  if (o.args.size() != type.params.size()) {
+    engine.StopEpochTicker();
+    return Fail("--invoke " + *o.invoke + ": expected " + std::to_string(type.params.size()) +
+                " argument(s) for " + type.ToString() + ", got " + std::to_string(o.args.size()));
+  }
+  std::vector<Val> args;
+  for (size_t i = 0; i < o.args.size(); ++i) {
+    auto v = ParseInvokeArg(o.args[i], type.params[i]);
+    if (!v.ok()) {
+      engine.StopEpochTicker();
+      return Fail("--invoke " + *o.invoke + ": argument " + std::to_string(i + 1) + ": " +
+                  v.error().message());
+    }
+    args.push_back(*v);
+  }
+  if (auto init = instance->GetFunc("_initialize")) {
+    if (Error e = init->Call(store, {}, {})) return finish(std::move(e));
+  }
+  std::vector<Val> results(type.results.size());
+  Error e = func->Call(store, args, results);
+  if (!e.ok()) return finish(std::move(e));
+  engine.StopEpochTicker();
+  for (const Val& v : results) std::printf("%s\n", FormatResult(v).c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace weft::cli
