@@ -576,10 +576,12 @@ template <typename First, typename... A> struct DropFirst<std::tuple<First, A...
 
 template <typename F, typename CallerT, typename... A, size_t... I>
 decltype(auto) InvokeWithCaller(F& f, CallerT& caller, std::span<const Val> args, std::tuple<A...>*, std::index_sequence<I...>) {
+  (void)args;  // Unused when the function takes no parameters.
   return f(caller, FromVal<std::decay_t<A>>(args[I])...);
 }
 template <typename F, typename... A, size_t... I>
 decltype(auto) InvokePlain(F& f, std::span<const Val> args, std::tuple<A...>*, std::index_sequence<I...>) {
+  (void)args;  // Unused when the function takes no parameters.
   return f(FromVal<std::decay_t<A>>(args[I])...);
 }
 }  // namespace detail

@@ -36,7 +36,11 @@ std::string Key(std::string_view module, std::string_view name) {
 }
 
 std::string Quote(std::string_view module, std::string_view name) {
-  return "\"" + std::string(module) + "\" \"" + std::string(name) + "\"";
+  // Built with append: g++-12 reports a false -Wrestrict on chained operator+ here.
+  std::string q;
+  q.reserve(module.size() + name.size() + 5);
+  q.append("\"").append(module).append("\" \"").append(name).append("\"");
+  return q;
 }
 
 bool LimitsMatch(const Limits& actual, const Limits& wanted) {

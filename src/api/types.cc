@@ -22,31 +22,48 @@ std::string_view ValKindName(ValKind k) {
 static std::string KindList(const std::vector<ValKind>& ks) {
   std::string s = "(";
   for (size_t i = 0; i < ks.size(); ++i) {
-    if (i) s += ", ";
-    s += ValKindName(ks[i]);
+    if (i) s.append(", ");
+    s.append(ValKindName(ks[i]));
   }
-  return s + ")";
-}
-
-std::string FuncType::ToString() const { return KindList(params) + " -> " + KindList(results); }
-
-static std::string LimitsString(const Limits& l) {
-  std::string s = std::to_string(l.min);
-  if (l.max) s += " " + std::to_string(*l.max);
+  s.append(")");
   return s;
 }
 
+std::string FuncType::ToString() const {
+  std::string s = KindList(params);
+  s.append(" -> ").append(KindList(results));
+  return s;
+}
+
+// Strings are built with append: g++-12 reports false -Wrestrict on `"lit" + std::string`.
+static void AppendLimits(std::string& s, const Limits& l) {
+  s.append(std::to_string(l.min));
+  if (l.max) s.append(" ").append(std::to_string(*l.max));
+}
+
 std::string ExternType::ToString() const {
+  std::string s;
   switch (kind) {
-    case ExternKind::kFunc: return "func " + func.ToString();
+    case ExternKind::kFunc:
+      s.append("func ").append(func.ToString());
+      break;
     case ExternKind::kTable:
-      return "table " + LimitsString(table.limits) + " " + std::string(ValKindName(table.elem));
-    case ExternKind::kMemory: return "memory " + LimitsString(memory.limits);
+      s.append("table ");
+      AppendLimits(s, table.limits);
+      s.append(" ").append(ValKindName(table.elem));
+      break;
+    case ExternKind::kMemory:
+      s.append("memory ");
+      AppendLimits(s, memory.limits);
+      break;
     case ExternKind::kGlobal:
-      return global.mut ? "global (mut " + std::string(ValKindName(global.type)) + ")"
-                        : "global " + std::string(ValKindName(global.type));
+      s.append("global ");
+      if (global.mut) s.append("(mut ");
+      s.append(ValKindName(global.type));
+      if (global.mut) s.append(")");
+      break;
   }
-  return "?";
+  return s;
 }
 
 std::string Val::ToString() const {
