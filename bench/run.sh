@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Times whole processes of Weft, node (V8 with WASI preview1) and wabt's wasm-interp on the
-# benchmark kernels in one run, checks they print the same checksum, and prints a table of
+# benchmark kernels in one run, checks they agree on the checksums, and prints a table of
 # wall times, ratios and the geometric mean of weft/node.
 #
 #   bench/run.sh [--runs N] [--no-interp] [--smoke] [KERNEL...]
 #
+# weft and node run the WASI command K.wasm at its default scale (10 work units, 0.3-0.5 s
+# under node). Debian's wasm-interp has no WASI, so the weft/wasm-interp ratio is measured on
+# K.bare.wasm (no imports, `run() -> i64`, 1 work unit): `wasm-interp --run-all-exports`
+# against `weft run --invoke run`, same module, same work.
 # Environment: BUILD (default build), WEFT (default $BUILD/weft), NODE (default node),
 # WASM_INTERP (default wasm-interp), TIMEOUT per process in seconds (default 120).
-# Times are best-of-N wall clock (N=3) for weft and node; wasm-interp (50-100x slower) runs
-# once. --smoke checks the checksums of one kernel under weft and node only (a few seconds).
+# Times are best-of-N wall clock (N=3); wasm-interp (50-100x slower) runs once.
+# --smoke checks the checksums of one kernel under weft and node only (a few seconds).
 # Exit status: 0 when every checksum agrees, 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS=$2; shift 2 ;;
     --no-interp) USE_INTERP=0; shift ;;
     --smoke) SMOKE=1; USE_INTERP=0; RUNS=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) KERNELS+=("$1"); shift ;;
   esac
@@ -77,16 +81,18 @@ best_of() {
 }
 
 checksum_of() { grep -oE 'checksum [0-9a-f]{16}' "$1" 2>/dev/null | awk '{print $2}' | head -1; }
-# wasm-interp prints "run() => i64:DECIMAL"; convert the two's-complement value to 16 hex digits.
-interp_checksum_of() {
-  local v; v=$(grep -oE 'run\(\) => i64:-?[0-9]+' "$1" 2>/dev/null | sed 's/.*i64://')
+# wasm-interp prints "run() => i64:DECIMAL", weft --invoke the bare value: take the last
+# integer and print it as 16 hex digits (two's complement).
+int_checksum_of() {
+  local v; v=$(grep -oE -- '-?[0-9]+' "$1" 2>/dev/null | tail -1)
   [[ -n $v ]] && printf '%016x\n' "$v"
 }
 
 status=0
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
-printf '%-12s %10s %10s %12s %10s %12s  %s\n' kernel weft_ms node_ms interp_ms weft/node weft/interp checksum
+printf '%-11s %8s %8s %9s %9s %9s %11s  %s\n' kernel weft_ms node_ms weft/node \
+  wb_ms interp_ms weft/interp checksum
 rows=()
 for k in "${KERNELS[@]}"; do
   wasm=$KDIR/$k.wasm
@@ -94,30 +100,31 @@ for k in "${KERNELS[@]}"; do
   tw=$(best_of "$RUNS" "$TMP/weft.out" "$WEFT" run "$wasm")
   tn=$(best_of "$RUNS" "$TMP/node.out" "$NODE" --no-warnings bench/node-wasi.mjs "$wasm")
   cw=$(checksum_of "$TMP/weft.out"); cn=$(checksum_of "$TMP/node.out")
-  ti="-"; ci=""
-  if [[ $USE_INTERP -eq 1 && -f $KDIR/$k.bare.wasm ]]; then
-    ti=$(run_timed "$TMP/interp.out" "$WASM_INTERP" "$KDIR/$k.bare.wasm" --run-all-exports)
-    ci=$(interp_checksum_of "$TMP/interp.out")
-  fi
   note=$cn
   if [[ -z $cn ]]; then note="node failed: $(head -c 200 "$TMP/node.out.err")"; status=1
   elif [[ $cw != "$cn" ]]; then
     note="MISMATCH weft=${cw:-none} node=$cn"; status=1
-    [[ $tw == "-" ]] && note="$note ($(head -c 200 "$TMP/weft.out.err" | tr '\n' ' '))"
+    [[ $tw == "-" ]] && note="$note ($(head -c 160 "$TMP/weft.out.err" | tr '\n' ' '))"
     tw="-"
   fi
-  if [[ $USE_INTERP -eq 1 && -n $cn && $ci != "$cn" ]]; then
-    note="$note MISMATCH wasm-interp=${ci:-none}"; status=1; ti="-"
+  twb="-"; ti="-"
+  if [[ $USE_INTERP -eq 1 && -f $KDIR/$k.bare.wasm ]]; then
+    twb=$(best_of "$RUNS" "$TMP/weftb.out" "$WEFT" run --invoke run "$KDIR/$k.bare.wasm")
+    ti=$(run_timed "$TMP/interp.out" "$WASM_INTERP" "$KDIR/$k.bare.wasm" --run-all-exports)
+    cwb=$(int_checksum_of "$TMP/weftb.out"); ci=$(int_checksum_of "$TMP/interp.out")
+    if [[ -z $ci ]]; then note="$note; wasm-interp failed"; status=1; ti="-"
+    elif [[ $cwb != "$ci" ]]; then note="$note; bare MISMATCH weft=${cwb:-none} wasm-interp=$ci"; status=1; twb="-"
+    fi
   fi
-  printf '%-12s %10s %10s %12s %10s %12s  %s\n' "$k" "$tw" "$tn" "$ti" \
-    "$(ratio "$tw" "$tn")" "$(ratio "$tw" "$ti")" "$note"
-  rows+=("$tw $tn $ti")
+  printf '%-11s %8s %8s %9s %9s %9s %11s  %s\n' "$k" "$tw" "$tn" "$(ratio "$tw" "$tn")" \
+    "$twb" "$ti" "$(ratio "$twb" "$ti")" "$note"
+  rows+=("$tw $tn $twb $ti")
 done
 
 if [[ $SMOKE -eq 0 ]]; then
   printf '%s\n' "${rows[@]}" | awk '
     $1 != "-" && $2 != "-" { s += log($1 / $2); n++ }
-    $1 != "-" && $3 != "-" { si += log($1 / $3); ni++ }
+    $3 != "-" && $4 != "-" { si += log($3 / $4); ni++ }
     END {
       if (n) printf "geomean weft/node: %.2f over %d kernels\n", exp(s / n), n;
       else print "geomean weft/node: - (weft ran no kernel)";

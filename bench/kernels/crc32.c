@@ -17,7 +17,7 @@ static uint64_t Kernel(int scale, int argc) {
     buf[i] = (uint8_t)(x >> 16);
   }
   uint32_t crc = 0;
-  for (int s = 0; s < scale * 400; s++) {
+  for (int s = 0; s < scale * 40; s++) {
     uint32_t c = ~crc;
     for (uint32_t i = 0; i < kBytes; i++) c = table[(c ^ buf[i]) & 0xff] ^ (c >> 8);
     crc = ~c;

@@ -7,7 +7,7 @@ __attribute__((noinline)) static uint32_t Fib(uint32_t n) {
 
 static uint64_t Kernel(int scale, int argc) {
   uint64_t sum = 0;
-  for (int i = 0; i < scale * 7; i++) sum = sum * 31 + Fib(32 + (uint32_t)(argc > 5) + (uint32_t)(i & 1));
+  for (int i = 0; i < scale * 2; i++) sum = sum * 31 + Fib(32 + (uint32_t)(argc > 5) + (uint32_t)(i & 1));
   return (uint64_t)(sum);
 }
 

@@ -2,7 +2,7 @@
 #include "kernel.h"
 
 static uint64_t Kernel(int scale, int argc) {
-  uint32_t n = 16000 + (uint32_t)(argc > 5);
+  uint32_t n = 5000 + (uint32_t)(argc > 5);
   uint32_t acc = 1;
   for (int s = 0; s < scale; s++) {
     for (uint32_t i = 0; i < n; i++) {

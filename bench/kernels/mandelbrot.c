@@ -4,7 +4,7 @@
 static uint64_t Kernel(int scale, int argc) {
   const int w = 600, h = 400, max_iter = 200 + (argc > 5);
   uint64_t sum = 0;
-  for (int s = 0; s < scale * 5; s++) {
+  for (int s = 0; s < scale; s++) {
     for (int py = 0; py < h; py++) {
       double ci = -1.2 + 2.4 * py / h;
       for (int px = 0; px < w; px++) {

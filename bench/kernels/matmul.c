@@ -12,7 +12,7 @@ static uint64_t Kernel(int scale, int argc) {
     }
   }
   double total = 0;
-  for (int s = 0; s < scale * 40; s++) {
+  for (int s = 0; s < scale * 4; s++) {
     for (int i = 0; i < kN; i++) {
       for (int j = 0; j < kN; j++) C[i][j] = 0;
       for (int k = 0; k < kN; k++) {

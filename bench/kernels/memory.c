@@ -7,7 +7,7 @@ static uint8_t a[kBytes], b[kBytes];
 
 static uint64_t Kernel(int scale, int argc) {
   uint64_t sum = 0;
-  for (int s = 0; s < scale * 420; s++) {
+  for (int s = 0; s < scale * 40; s++) {
     memset(a, s & 0xff, kBytes);
     for (uint32_t i = 0; i < kBytes; i += 64) a[i] = (uint8_t)(i >> 6);
     memcpy(b, a, kBytes);

@@ -69,7 +69,7 @@ static uint64_t Kernel(int scale, int argc) {
   b[0].vy = -py / sm;
   b[0].vz = -pz / sm;
   double e0 = Energy(b);
-  for (int s = 0; s < scale * 3000000; s++) Advance(b, 0.01);
+  for (int s = 0; s < scale * 300000; s++) Advance(b, 0.01);
   double e1 = Energy(b);
   uint64_t bits0, bits1;
   memcpy(&bits0, &e0, 8);

@@ -6,7 +6,7 @@ static uint8_t composite[kN];
 
 static uint64_t Kernel(int scale, int argc) {
   uint64_t sum = 0;
-  for (int s = 0; s < scale * 6; s++) {
+  for (int s = 0; s < scale; s++) {
     memset(composite, 0, kN);
     uint32_t count = 0;
     for (uint32_t i = 2; i < kN; i++) {

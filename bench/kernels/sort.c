@@ -1,8 +1,8 @@
-/* sort: quicksort and heapsort of 300k pseudo-random 32-bit keys (compares, swaps,
+/* sort: quicksort and heapsort of 150k pseudo-random 32-bit keys (compares, swaps,
  * recursion, indexed loads/stores). */
 #include "kernel.h"
 
-enum { kN = 300000 };
+enum { kN = 150000 };
 static uint32_t a[kN], b[kN];
 
 static void QuickSort(uint32_t* v, int lo, int hi) {
@@ -56,7 +56,7 @@ static void HeapSort(uint32_t* v, int n) {
 static uint64_t Kernel(int scale, int argc) {
   uint64_t sum = 0;
   uint32_t x = 2463534242u + (uint32_t)argc;
-  for (int s = 0; s < scale * 6; s++) {
+  for (int s = 0; s < scale; s++) {
     for (int i = 0; i < kN; i++) {
       x ^= x << 13;
       x ^= x >> 17;

@@ -42,7 +42,7 @@ static uint64_t Kernel(int scale, int argc) {
   };
   uint64_t sum = 0;
   for (int s = 0; s < scale; s++) {
-    uint32_t vars[3] = {8000000u + (uint32_t)(argc > 5), 0, (uint32_t)s + 7};
+    uint32_t vars[3] = {800000u + (uint32_t)(argc > 5), 0, (uint32_t)s + 7};
     sum = sum * 31 + Run(prog, vars);
   }
   return (uint64_t)(sum);
