@@ -27,7 +27,7 @@ Error Unknown(std::string_view what, uint32_t index, uint64_t offset = kNoOffset
 
 class ModuleValidator {
  public:
-  explicit ModuleValidator(const Module& m) : m_(m) {}
+  ModuleValidator(const Module& m, const ValidateOptions& options) : m_(m), options_(options) {}
 
   Error Run() {
     for (const Import& imp : m_.imports) {
@@ -97,6 +97,7 @@ class ModuleValidator {
       if (!names.insert(e.name).second) return Invalid("duplicate export name");
     }
 
+    if (!options_.function_bodies) return Error();
     for (uint32_t i = 0; i < m_.functions.size(); ++i) {
       WEFT_TRY(ValidateCode(m_, m_.num_imported_funcs + i));
     }
@@ -142,10 +143,13 @@ class ModuleValidator {
   }
 
   const Module& m_;
+  const ValidateOptions& options_;
 };
 
 }  // namespace
 
-Error Validate(const Module& module) { return ModuleValidator(module).Run(); }
+Error Validate(const Module& module, const ValidateOptions& options) {
+  return ModuleValidator(module, options).Run();
+}
 
 }  // namespace weft::wasm

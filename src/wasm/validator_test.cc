@@ -131,3 +131,20 @@ TEST(ValidatorTest, DeclaredFunctions) {
 
 }  // namespace
 }  // namespace weft::wasm
+
+namespace weft::wasm {
+namespace {
+
+TEST(ValidatorTest, BodiesCanBeDeferred) {
+  std::vector<uint8_t> bytes = testing::WatToWasm("(module (func (result i32)))", "--no-check");
+  if (bytes.empty()) GTEST_SKIP() << "no wat2wasm";
+  auto m = Decode(bytes);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(Validate(*m, {.function_bodies = false}).ok());
+  Error e = Validate(*m);
+  EXPECT_FALSE(e.ok());
+  EXPECT_EQ(e.func_index(), 0u);
+}
+
+}  // namespace
+}  // namespace weft::wasm
