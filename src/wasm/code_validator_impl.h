@@ -529,9 +529,12 @@ Error CodeValidator<Sink>::Instr(Op op, Imm& imm) {
   if (!info.sig.special) {
     // Index checks for the few fixed-signature instructions with index immediates.
     if (op == Op::kMemoryInit || op == Op::kDataDrop) {
-      if (!m_.data_count) return Malformed("data count section required");
       if (op == Op::kMemoryInit && m_.all_memories.empty()) return Fail("unknown memory 0");
-      if (imm.index >= *m_.data_count) return Fail("unknown data segment " + std::to_string(imm.index));
+      // Without a DataCount section there is nothing to index unless data segments exist, in
+      // which case the binary is malformed (the text format never omits it for such uses).
+      if (!m_.data_count && !m_.datas.empty()) return Malformed("data count section required");
+      uint32_t count = m_.data_count ? *m_.data_count : 0;
+      if (imm.index >= count) return Fail("unknown data segment " + std::to_string(imm.index));
     } else if (op == Op::kElemDrop) {
       if (imm.index >= m_.elems.size()) return Fail("unknown elem segment " + std::to_string(imm.index));
     }

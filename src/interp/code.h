@@ -1,0 +1,55 @@
+// The interpreter's internal code (docs/interpreter.md): one lowered function is a vector of
+// 32-bit words; each instruction is an 8-byte handler address followed by 32-bit operands
+// (frame slot indices, immediates, relative branch offsets in words). Invariants: every
+// operand slot is below CompiledFunc::frame_slots; branch offsets are relative to the start of
+// the branching instruction; the code always ends with a return.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/objects.h"
+#include "wasm/code_validator_impl.h"
+
+namespace weft::interp {
+
+/// Internal opcodes: every wasm::Op (same numbering; those without a direct handler map to
+/// kInvalid at runtime), then the interpreter's own instructions.
+enum class IOp : uint16_t {
+#define WEFT_OP(prefix, code, name, text, imm, sig) k##name,
+#include "wasm/opcodes.def"
+  kOpCount,
+#define WEFT_IOPS(X)                                                                         \
+  X(Invalid) X(Copy) X(Copy2) X(Jump) X(JumpIf) X(JumpUnless) X(JumpTable) X(Ret) X(CallOp)        \
+  X(CallIndirectOp) X(Trap) X(Select1) X(Select2) X(GlobalGet1) X(GlobalGet2) X(GlobalSet1)   \
+  X(GlobalSet2) X(TableGetOp) X(TableSetOp) X(TableSizeOp) X(TableGrowOp) X(TableFillOp)      \
+  X(TableInitOp) X(TableCopyOp) X(ElemDropOp) X(MemorySizeOp) X(MemoryGrowOp)                \
+  X(MemoryFillOp) X(MemoryCopyOp) X(MemoryInitOp) X(DataDropOp) X(RefIsNullOp) X(RefFuncOp)   \
+  X(Const64) X(CheckEpoch) X(CheckFuel)                                                       \
+  X(JumpIfI32Eqz) X(JumpIfI32Ne0) X(JumpIfI32LtS) X(JumpIfI32LtU) X(JumpIfI32GtS) X(JumpIfI32GtU)        \
+  X(JumpIfI32LeS) X(JumpIfI32LeU) X(JumpIfI32GeS) X(JumpIfI32GeU) X(JumpIfI32Eq) X(JumpIfI32Ne)          \
+  X(I32AddImm) X(I64AddImm) X(I32AndImm) X(I32ShlImm) X(I32ShrUImm) X(I32ShrSImm)
+#define WEFT_IOP_ENUM(n) k##n,
+  WEFT_IOPS(WEFT_IOP_ENUM)
+#undef WEFT_IOP_ENUM
+  kCount
+};
+
+/// Handler addresses indexed by IOp (filled once by the interpreter loop).
+const void* const* HandlerTable();
+
+}  // namespace weft::interp
+
+namespace weft::runtime {
+
+/// Lowered code of one function.
+struct CompiledFunc {
+  std::vector<uint32_t> code;
+  uint32_t param_slots = 0;
+  uint32_t local_slots = 0;  ///< Declared locals (zeroed on entry), after the params.
+  uint32_t result_slots = 0;
+  uint32_t frame_slots = 0;  ///< Params + locals + deepest operand stack (>= result_slots).
+  uint32_t func_index = 0;
+};
+
+}  // namespace weft::runtime

@@ -1,0 +1,765 @@
+// The interpreter loop (docs/interpreter.md): direct-threaded code executed by one function
+// whose handlers are labels (computed goto, supported by clang and g++); each handler decodes
+// its own operands and jumps to the next handler. wasm-to-wasm calls push a Frame on the
+// store's frame stack and switch `fp`/`ip` in place: no native recursion.
+// Invariants: `fp` points at slot 0 of the running function's frame; `ftop[-1]` describes the
+// running function; `mem`/`mem_size` mirror memory 0 of `inst` and are reloaded after every
+// call, return and memory.grow (host code may grow memory).
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "interp/code.h"
+#include "interp/interp.h"
+#include "interp/ops.h"
+
+namespace weft::interp {
+namespace {
+
+using runtime::FuncInst;
+using runtime::Instance;
+using runtime::TrapCode;
+using simd::V128;
+using u32 = uint32_t;
+using u64 = uint64_t;
+
+struct Frame {
+  const uint32_t* ret_ip;  ///< Caller's next instruction; null for an entry frame.
+  uint64_t* ret_fp;        ///< Caller's frame.
+  FuncInst* func;          ///< The function this frame runs.
+};
+
+/// Per-store execution state (Store::exec).
+struct ExecState {
+  std::unique_ptr<uint64_t[]> stack;
+  uint64_t* stack_end = nullptr;
+  uint64_t* sp = nullptr;  ///< First free slot (where a new entry frame starts).
+  std::unique_ptr<Frame[]> frames;
+  Frame* frames_end = nullptr;
+  Frame* ftop = nullptr;  ///< First free frame.
+  uint32_t depth = 0;     ///< Native nesting of Call (host re-entry).
+};
+
+// Host -> wasm re-entries per store before "call stack exhausted" (each costs native stack).
+constexpr uint32_t kMaxReentry = 200;
+
+void DestroyExec(void* p) { delete static_cast<ExecState*>(p); }
+
+ExecState* GetExec(runtime::Store& store) {
+  if (store.exec) return static_cast<ExecState*>(store.exec);
+  auto* ex = new ExecState;
+  const runtime::EngineConfig& cfg = store.engine->config;
+  size_t slots = std::max<uint64_t>(cfg.value_stack_bytes / 8, 1024);
+  ex->stack.reset(new uint64_t[slots]);
+  ex->stack_end = ex->stack.get() + slots;
+  ex->sp = ex->stack.get();
+  size_t nframes = std::max<uint32_t>(cfg.max_call_depth, 1) + 1;
+  ex->frames.reset(new Frame[nframes]);
+  ex->frames_end = ex->frames.get() + nframes;
+  ex->ftop = ex->frames.get();
+  store.exec = ex;
+  store.destroy_exec = &DestroyExec;
+  return ex;
+}
+
+// Typed slot access (runtime/objects.h slot convention).
+template <typename T>
+inline T Rd(const uint64_t* p);
+template <>
+inline u32 Rd<u32>(const uint64_t* p) {
+  return static_cast<u32>(*p);
+}
+template <>
+inline u64 Rd<u64>(const uint64_t* p) {
+  return *p;
+}
+template <>
+inline float Rd<float>(const uint64_t* p) {
+  return std::bit_cast<float>(static_cast<u32>(*p));
+}
+template <>
+inline double Rd<double>(const uint64_t* p) {
+  return std::bit_cast<double>(*p);
+}
+template <>
+inline V128 Rd<V128>(const uint64_t* p) {
+  return V128{p[0], p[1]};
+}
+inline void Wr(uint64_t* p, u32 v) { *p = v; }
+inline void Wr(uint64_t* p, u64 v) { *p = v; }
+inline void Wr(uint64_t* p, float v) { *p = std::bit_cast<u32>(v); }
+inline void Wr(uint64_t* p, double v) { *p = std::bit_cast<u64>(v); }
+inline void Wr(uint64_t* p, V128 v) {
+  p[0] = v.lo;
+  p[1] = v.hi;
+}
+
+runtime::CompiledFunc* GetCompiled(FuncInst* f) {
+  const runtime::CompiledModule& cm = *f->instance->module;
+  std::atomic<runtime::CompiledFunc*>& slot =
+      cm.code[f->func_index - cm.module.num_imported_funcs];
+  runtime::CompiledFunc* cf = slot.load(std::memory_order_acquire);
+  if (WEFT_LIKELY(cf != nullptr)) return cf;
+  if (!Compile(cm, f->func_index).ok()) return nullptr;
+  return slot.load(std::memory_order_acquire);
+}
+
+const void* const* g_handlers = nullptr;
+
+// Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
+// store once, to publish the handler table.
+TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
+#define WEFT_H_INVALID(N) \
+  L_##N:                  \
+  goto LX_Invalid;
+#define WEFT_T_I u32
+#define WEFT_T_L u64
+#define WEFT_T_F float
+#define WEFT_T_D double
+#define WEFT_T_V V128
+
+  static const void* const kTable[] = {
+#define WEFT_OP(prefix, code, name, text, imm, sig) &&L_##name,
+#include "wasm/opcodes.def"
+      &&LX_Invalid,
+#define WEFT_IOP_LABEL(n) &&LX_##n,
+      WEFT_IOPS(WEFT_IOP_LABEL)
+#undef WEFT_IOP_LABEL
+  };
+  static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(IOp::kCount));
+  if (store == nullptr) {
+    g_handlers = kTable;
+    return TrapCode::kNone;
+  }
+
+  const uint32_t* ip;
+  Frame* ftop = entry + 1;
+  Instance* inst;
+  uint8_t* mem = nullptr;
+  uint64_t mem_size = 0;
+  TrapCode trap = TrapCode::kNone;
+  FuncInst* callee;
+  uint32_t arg;
+
+#define DISPATCH()                   \
+  do {                               \
+    const void* h_;                  \
+    std::memcpy(&h_, ip, sizeof h_); \
+    goto* h_;                        \
+  } while (0)
+#define NEXT(n)  \
+  do {           \
+    ip += (n);   \
+    DISPATCH();  \
+  } while (0)
+#define TRAP(code)   \
+  do {               \
+    trap = (code);   \
+    goto trap_exit;  \
+  } while (0)
+#define RELOAD_MEM()                                    \
+  do {                                                  \
+    if (!inst->memories.empty()) {                      \
+      runtime::MemoryInst* mi_ = inst->memories[0];     \
+      mem = mi_->base;                                  \
+      mem_size = mi_->size;                             \
+    }                                                   \
+  } while (0)
+#define S(k) (fp + ip[2 + (k)])
+#define CHECK_TRAP(N, ...)                                                  \
+  do {                                                                      \
+    TrapCode tc_ = ops::Check<wasm::Op::k##N>(__VA_ARGS__);                 \
+    if (WEFT_UNLIKELY(tc_ != TrapCode::kNone)) TRAP(tc_);                   \
+  } while (0)
+#define MEM_ADDR(addr_slot, off_word, size)                                  \
+  u64 ea_ = static_cast<u64>(Rd<u32>(fp + ip[2 + (addr_slot)])) + ip[2 + (off_word)]; \
+  if (WEFT_UNLIKELY(ea_ + (size) > mem_size)) TRAP(TrapCode::kOutOfBoundsMemory);  \
+  uint8_t* p_ = mem + ea_;
+
+  {
+    callee = ftop[-1].func;
+    inst = callee->instance;
+    RELOAD_MEM();
+    runtime::CompiledFunc* cf = GetCompiled(callee);
+    ip = cf->code.data();
+    DISPATCH();
+  }
+
+  // ---- Generated handlers -------------------------------------------------------------------
+#define WEFT_GEN1(N, R, A)                    \
+  L_##N : {                                   \
+    A a = Rd<A>(S(1));                        \
+    CHECK_TRAP(N, a);                         \
+    Wr(S(0), static_cast<R>(ops::N(a)));      \
+    NEXT(4);                                  \
+  }
+#define WEFT_GEN2(N, R, A, B)                 \
+  L_##N : {                                   \
+    A a = Rd<A>(S(1));                        \
+    B b = Rd<B>(S(2));                        \
+    CHECK_TRAP(N, a, b);                      \
+    Wr(S(0), static_cast<R>(ops::N(a, b)));   \
+    NEXT(5);                                  \
+  }
+#define WEFT_GEN3(N, R, A, B, C)                  \
+  L_##N : {                                       \
+    A a = Rd<A>(S(1));                            \
+    B b = Rd<B>(S(2));                            \
+    C c = Rd<C>(S(3));                            \
+    Wr(S(0), static_cast<R>(ops::N(a, b, c)));    \
+    NEXT(6);                                      \
+  }
+#define WEFT_SIG1(R, A) WEFT_T_##R, WEFT_T_##A
+#define WEFT_HS_Special(N) WEFT_H_INVALID(N)
+#define WEFT_HS_x_x(N) WEFT_H_INVALID(N)
+#define WEFT_HS_x_III(N) WEFT_H_INVALID(N)
+#define WEFT_HS_I_x(N) WEFT_H_INVALID(N)
+#define WEFT_HS_L_x(N) WEFT_H_INVALID(N)
+#define WEFT_HS_F_x(N) WEFT_H_INVALID(N)
+#define WEFT_HS_D_x(N) WEFT_H_INVALID(N)
+#define WEFT_HS_V_x(N) WEFT_H_INVALID(N)
+#define WEFT_HS_1(N, R, A) WEFT_GEN1(N, WEFT_T_##R, WEFT_T_##A)
+#define WEFT_HS_2(N, R, A, B) WEFT_GEN2(N, WEFT_T_##R, WEFT_T_##A, WEFT_T_##B)
+#define WEFT_HS_I_I(N) WEFT_HS_1(N, I, I)
+#define WEFT_HS_I_L(N) WEFT_HS_1(N, I, L)
+#define WEFT_HS_I_F(N) WEFT_HS_1(N, I, F)
+#define WEFT_HS_I_D(N) WEFT_HS_1(N, I, D)
+#define WEFT_HS_I_V(N) WEFT_HS_1(N, I, V)
+#define WEFT_HS_L_I(N) WEFT_HS_1(N, L, I)
+#define WEFT_HS_L_L(N) WEFT_HS_1(N, L, L)
+#define WEFT_HS_L_F(N) WEFT_HS_1(N, L, F)
+#define WEFT_HS_L_D(N) WEFT_HS_1(N, L, D)
+#define WEFT_HS_L_V(N) WEFT_HS_1(N, L, V)
+#define WEFT_HS_F_I(N) WEFT_HS_1(N, F, I)
+#define WEFT_HS_F_L(N) WEFT_HS_1(N, F, L)
+#define WEFT_HS_F_F(N) WEFT_HS_1(N, F, F)
+#define WEFT_HS_F_D(N) WEFT_HS_1(N, F, D)
+#define WEFT_HS_F_V(N) WEFT_HS_1(N, F, V)
+#define WEFT_HS_D_I(N) WEFT_HS_1(N, D, I)
+#define WEFT_HS_D_L(N) WEFT_HS_1(N, D, L)
+#define WEFT_HS_D_F(N) WEFT_HS_1(N, D, F)
+#define WEFT_HS_D_D(N) WEFT_HS_1(N, D, D)
+#define WEFT_HS_D_V(N) WEFT_HS_1(N, D, V)
+#define WEFT_HS_V_I(N) WEFT_HS_1(N, V, I)
+#define WEFT_HS_V_L(N) WEFT_HS_1(N, V, L)
+#define WEFT_HS_V_F(N) WEFT_HS_1(N, V, F)
+#define WEFT_HS_V_D(N) WEFT_HS_1(N, V, D)
+#define WEFT_HS_V_V(N) WEFT_HS_1(N, V, V)
+#define WEFT_HS_I_II(N) WEFT_HS_2(N, I, I, I)
+#define WEFT_HS_I_LL(N) WEFT_HS_2(N, I, L, L)
+#define WEFT_HS_I_FF(N) WEFT_HS_2(N, I, F, F)
+#define WEFT_HS_I_DD(N) WEFT_HS_2(N, I, D, D)
+#define WEFT_HS_L_LL(N) WEFT_HS_2(N, L, L, L)
+#define WEFT_HS_F_FF(N) WEFT_HS_2(N, F, F, F)
+#define WEFT_HS_D_DD(N) WEFT_HS_2(N, D, D, D)
+#define WEFT_HS_V_VV(N) WEFT_HS_2(N, V, V, V)
+#define WEFT_HS_V_VI(N) WEFT_HS_2(N, V, V, I)
+#define WEFT_HS_V_VL(N) WEFT_HS_2(N, V, V, L)
+#define WEFT_HS_V_VF(N) WEFT_HS_2(N, V, V, F)
+#define WEFT_HS_V_VD(N) WEFT_HS_2(N, V, V, D)
+#define WEFT_HS_V_VVV(N) WEFT_GEN3(N, V128, V128, V128, V128)
+
+  // Loads [dst][addr][offset], stores [addr][value][offset].
+#define WEFT_LOAD(N, R, size)                  \
+  L_##N : {                                    \
+    MEM_ADDR(1, 2, size);                      \
+    Wr(S(0), static_cast<R>(ops::N(p_)));      \
+    NEXT(5);                                   \
+  }
+#define WEFT_STORE(N, T, size)                 \
+  L_##N : {                                    \
+    MEM_ADDR(0, 2, size);                      \
+    ops::N(p_, Rd<T>(S(1)));                   \
+    NEXT(5);                                   \
+  }
+#define WEFT_HM_I_I(N, size) WEFT_LOAD(N, u32, size)
+#define WEFT_HM_L_I(N, size) WEFT_LOAD(N, u64, size)
+#define WEFT_HM_F_I(N, size) WEFT_LOAD(N, float, size)
+#define WEFT_HM_D_I(N, size) WEFT_LOAD(N, double, size)
+#define WEFT_HM_V_I(N, size) WEFT_LOAD(N, V128, size)
+#define WEFT_HM_x_II(N, size) WEFT_STORE(N, u32, size)
+#define WEFT_HM_x_IL(N, size) WEFT_STORE(N, u64, size)
+#define WEFT_HM_x_IF(N, size) WEFT_STORE(N, float, size)
+#define WEFT_HM_x_ID(N, size) WEFT_STORE(N, double, size)
+#define WEFT_HM_x_IV(N, size) WEFT_STORE(N, V128, size)
+  // Lane loads [dst][addr][vec][offset][lane], lane stores [addr][vec][offset][lane].
+#define WEFT_HML_V_IV(N, size)                                 \
+  L_##N : {                                                    \
+    MEM_ADDR(1, 3, size);                                      \
+    Wr(S(0), ops::N(Rd<V128>(S(2)), p_, ip[6]));               \
+    NEXT(7);                                                   \
+  }
+#define WEFT_HML_x_IV(N, size)                                 \
+  L_##N : {                                                    \
+    MEM_ADDR(0, 2, size);                                      \
+    ops::N(p_, Rd<V128>(S(1)), ip[5]);                         \
+    NEXT(6);                                                   \
+  }
+  // Lane access [dst][vec][lane], replace [dst][vec][x][lane].
+#define WEFT_LANE_EXTRACT(N, R)                      \
+  L_##N : {                                          \
+    Wr(S(0), static_cast<R>(ops::N(Rd<V128>(S(1)), ip[4]))); \
+    NEXT(5);                                         \
+  }
+#define WEFT_LANE_REPLACE(N, T)                                   \
+  L_##N : {                                                       \
+    Wr(S(0), ops::N(Rd<V128>(S(1)), ip[5], Rd<T>(S(2))));         \
+    NEXT(6);                                                      \
+  }
+#define WEFT_HL_I_V(N) WEFT_LANE_EXTRACT(N, u32)
+#define WEFT_HL_L_V(N) WEFT_LANE_EXTRACT(N, u64)
+#define WEFT_HL_F_V(N) WEFT_LANE_EXTRACT(N, float)
+#define WEFT_HL_D_V(N) WEFT_LANE_EXTRACT(N, double)
+#define WEFT_HL_V_VI(N) WEFT_LANE_REPLACE(N, u32)
+#define WEFT_HL_V_VL(N) WEFT_LANE_REPLACE(N, u64)
+#define WEFT_HL_V_VF(N) WEFT_LANE_REPLACE(N, float)
+#define WEFT_HL_V_VD(N) WEFT_LANE_REPLACE(N, double)
+
+#define WEFT_H_None(N, s) WEFT_HS_##s(N)
+#define WEFT_H_Mem0(N, s) WEFT_HM_##s(N, 1)
+#define WEFT_H_Mem1(N, s) WEFT_HM_##s(N, 2)
+#define WEFT_H_Mem2(N, s) WEFT_HM_##s(N, 4)
+#define WEFT_H_Mem3(N, s) WEFT_HM_##s(N, 8)
+#define WEFT_H_Mem4(N, s) WEFT_HM_##s(N, 16)
+#define WEFT_H_MemLane0(N, s) WEFT_HML_##s(N, 1)
+#define WEFT_H_MemLane1(N, s) WEFT_HML_##s(N, 2)
+#define WEFT_H_MemLane2(N, s) WEFT_HML_##s(N, 4)
+#define WEFT_H_MemLane3(N, s) WEFT_HML_##s(N, 8)
+#define WEFT_H_Lane16(N, s) WEFT_HL_##s(N)
+#define WEFT_H_Lane8(N, s) WEFT_HL_##s(N)
+#define WEFT_H_Lane4(N, s) WEFT_HL_##s(N)
+#define WEFT_H_Lane2(N, s) WEFT_HL_##s(N)
+#define WEFT_H_V128(N, s)                                \
+  L_##N : {                                              \
+    fp[ip[2]] = ip[3] | (static_cast<u64>(ip[4]) << 32); \
+    fp[ip[2] + 1] = ip[5] | (static_cast<u64>(ip[6]) << 32); \
+    NEXT(7);                                             \
+  }
+#define WEFT_H_Shuffle(N, s)                                                              \
+  L_##N : {                                                                               \
+    uint8_t lanes_[16];                                                                   \
+    std::memcpy(lanes_, ip + 5, 16);                                                      \
+    Wr(S(0), ops::I8x16Shuffle(Rd<V128>(S(1)), Rd<V128>(S(2)), lanes_));                  \
+    NEXT(9);                                                                              \
+  }
+#define WEFT_H_BlockType(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_Label(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_BrTable(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_Func(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_CallIndirect(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_Local(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_Global(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_Table(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_MemIdx(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_I32(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_I64(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_F32(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_F64(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_RefType(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_SelectT(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_MemInit(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_DataIdx(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_MemCopy(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_TableInit(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_ElemIdx(N, s) WEFT_H_INVALID(N)
+#define WEFT_H_TableCopy(N, s) WEFT_H_INVALID(N)
+
+#define WEFT_OP(prefix, code, name, text, imm, sig) WEFT_H_##imm(name, sig)
+#include "wasm/opcodes.def"
+
+  // ---- Interpreter instructions --------------------------------------------------------------
+LX_Invalid:
+  TRAP(TrapCode::kUnreachable);
+
+LX_Trap:
+  TRAP(TrapCode::kUnreachable);
+
+LX_Copy:
+  *S(0) = *S(1);
+  NEXT(4);
+
+LX_Copy2 : {
+  uint64_t* d = S(0);
+  const uint64_t* s = S(1);
+  uint64_t lo = s[0], hi = s[1];
+  d[0] = lo;
+  d[1] = hi;
+  NEXT(4);
+}
+
+LX_Const64:
+  *S(0) = ip[3] | (static_cast<u64>(ip[4]) << 32);
+  NEXT(5);
+
+LX_Jump:
+  ip += static_cast<int32_t>(ip[2]);
+  DISPATCH();
+
+LX_JumpIf:
+  if (Rd<u32>(S(0))) {
+    ip += static_cast<int32_t>(ip[3]);
+    DISPATCH();
+  }
+  NEXT(4);
+
+LX_JumpUnless:
+  if (!Rd<u32>(S(0))) {
+    ip += static_cast<int32_t>(ip[3]);
+    DISPATCH();
+  }
+  NEXT(4);
+
+LX_JumpTable : {
+  u32 i = Rd<u32>(S(0));
+  u32 n = ip[3];
+  if (i > n) i = n;
+  ip += static_cast<int32_t>(ip[4 + i]);
+  DISPATCH();
+}
+
+LX_Ret : {
+  Frame* f = --ftop;
+  if (WEFT_UNLIKELY(f->ret_ip == nullptr)) goto done;
+  ip = f->ret_ip;
+  fp = f->ret_fp;
+  inst = ftop[-1].func->instance;
+  RELOAD_MEM();
+  DISPATCH();
+}
+
+LX_CallOp:
+  callee = inst->funcs[ip[2]];
+  arg = ip[3];
+  ip += 4;
+  goto do_call;
+
+LX_CallIndirectOp : {
+  runtime::TableInst* t = inst->tables[ip[3]];
+  u32 i = Rd<u32>(S(3));
+  if (WEFT_UNLIKELY(i >= t->elems.size())) TRAP(TrapCode::kUndefinedElement);
+  callee = reinterpret_cast<FuncInst*>(static_cast<uintptr_t>(t->elems[i]));
+  if (WEFT_UNLIKELY(callee == nullptr)) TRAP(TrapCode::kUninitializedElement);
+  if (WEFT_UNLIKELY(callee->type_id != ip[2])) TRAP(TrapCode::kIndirectCallTypeMismatch);
+  arg = ip[4];
+  ip += 6;
+  goto do_call;
+}
+
+do_call : {
+  uint64_t* args = fp + arg;
+  if (callee->host) {
+    const wasm::FuncType& ft = *callee->type;
+    uint32_t np = runtime::SlotCount(ft.params), nr = runtime::SlotCount(ft.results);
+    ex->ftop = ftop;
+    ex->sp = args + std::max(np, nr);
+    runtime::HostCallContext ctx{store, inst};
+    runtime::HostStatus st = callee->host->callback(callee->host->env, ctx, args);
+    if (st != runtime::HostStatus::kOk) TRAP(TrapCode::kHost);
+    RELOAD_MEM();
+    DISPATCH();
+  }
+  runtime::CompiledFunc* cf = GetCompiled(callee);
+  if (WEFT_UNLIKELY(cf == nullptr)) TRAP(TrapCode::kUnreachable);
+  if (WEFT_UNLIKELY(ftop == ex->frames_end || args + cf->frame_slots > ex->stack_end)) {
+    TRAP(TrapCode::kCallStackExhausted);
+  }
+  ftop->ret_ip = ip;
+  ftop->ret_fp = fp;
+  ftop->func = callee;
+  ++ftop;
+  fp = args;
+  std::memset(fp + cf->param_slots, 0, cf->local_slots * sizeof(uint64_t));
+  if (callee->instance != inst) {
+    inst = callee->instance;
+    RELOAD_MEM();
+  }
+  ip = cf->code.data();
+  DISPATCH();
+}
+
+LX_Select1:
+  *S(0) = Rd<u32>(S(3)) ? *S(1) : *S(2);
+  NEXT(6);
+
+LX_Select2 : {
+  const uint64_t* s = Rd<u32>(S(3)) ? S(1) : S(2);
+  uint64_t lo = s[0], hi = s[1];
+  uint64_t* d = S(0);
+  d[0] = lo;
+  d[1] = hi;
+  NEXT(6);
+}
+
+LX_GlobalGet1:
+  *S(0) = inst->globals[ip[3]]->value[0];
+  NEXT(4);
+
+LX_GlobalGet2 : {
+  const runtime::GlobalInst* g = inst->globals[ip[3]];
+  S(0)[0] = g->value[0];
+  S(0)[1] = g->value[1];
+  NEXT(4);
+}
+
+LX_GlobalSet1:
+  inst->globals[ip[2]]->value[0] = *S(1);
+  NEXT(4);
+
+LX_GlobalSet2 : {
+  runtime::GlobalInst* g = inst->globals[ip[2]];
+  g->value[0] = S(1)[0];
+  g->value[1] = S(1)[1];
+  NEXT(4);
+}
+
+LX_TableGetOp : {
+  // [dst][index][table]
+  runtime::TableInst* t = inst->tables[ip[4]];
+  u32 i = Rd<u32>(S(1));
+  if (i >= t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
+  *S(0) = t->elems[i];
+  NEXT(5);
+}
+
+LX_TableSetOp : {
+  // [index][value][table]
+  runtime::TableInst* t = inst->tables[ip[4]];
+  u32 i = Rd<u32>(S(0));
+  if (i >= t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
+  t->elems[i] = *S(1);
+  NEXT(5);
+}
+
+LX_TableSizeOp:
+  *S(0) = static_cast<u32>(inst->tables[ip[3]]->elems.size());
+  NEXT(4);
+
+LX_TableGrowOp : {
+  // [dst][init][delta][table]
+  runtime::TableInst* t = inst->tables[ip[5]];
+  int64_t r = t->Grow(Rd<u32>(S(2)), *S(1));
+  *S(0) = static_cast<u32>(static_cast<int32_t>(r));
+  NEXT(6);
+}
+
+LX_TableFillOp : {
+  // [index][value][n][table]
+  runtime::TableInst* t = inst->tables[ip[5]];
+  u64 i = Rd<u32>(S(0)), n = Rd<u32>(S(2));
+  uint64_t v = *S(1);
+  if (i + n > t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
+  std::fill(t->elems.begin() + static_cast<ptrdiff_t>(i),
+            t->elems.begin() + static_cast<ptrdiff_t>(i + n), v);
+  NEXT(6);
+}
+
+LX_TableInitOp : {
+  // [d][s][n][elem][table]
+  runtime::TableInst* t = inst->tables[ip[6]];
+  const std::vector<uint64_t>& seg = inst->elems[ip[5]];
+  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
+  if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
+  std::copy_n(seg.begin() + static_cast<ptrdiff_t>(s), n,
+              t->elems.begin() + static_cast<ptrdiff_t>(d));
+  NEXT(7);
+}
+
+LX_TableCopyOp : {
+  // [d][s][n][dst table][src table]
+  runtime::TableInst* td = inst->tables[ip[5]];
+  runtime::TableInst* ts = inst->tables[ip[6]];
+  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
+  if (s + n > ts->elems.size() || d + n > td->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
+  if (n) std::memmove(td->elems.data() + d, ts->elems.data() + s, n * sizeof(uint64_t));
+  NEXT(7);
+}
+
+LX_ElemDropOp:
+  inst->elems[ip[2]].clear();
+  inst->elems[ip[2]].shrink_to_fit();
+  NEXT(3);
+
+LX_MemorySizeOp:
+  *S(0) = static_cast<u32>(mem_size >> 16);
+  NEXT(3);
+
+LX_MemoryGrowOp : {
+  int64_t r = inst->memories[0]->Grow(Rd<u32>(S(1)));
+  *S(0) = static_cast<u32>(static_cast<int32_t>(r));
+  RELOAD_MEM();
+  NEXT(4);
+}
+
+LX_MemoryFillOp : {
+  u64 d = Rd<u32>(S(0)), n = Rd<u32>(S(2));
+  if (d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
+  std::memset(mem + d, static_cast<uint8_t>(*S(1)), n);
+  NEXT(5);
+}
+
+LX_MemoryCopyOp : {
+  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
+  if (s + n > mem_size || d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
+  std::memmove(mem + d, mem + s, n);
+  NEXT(5);
+}
+
+LX_MemoryInitOp : {
+  std::span<const uint8_t> seg = inst->datas[ip[5]];
+  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
+  if (s + n > seg.size() || d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
+  if (n) std::memcpy(mem + d, seg.data() + s, n);
+  NEXT(6);
+}
+
+LX_DataDropOp:
+  inst->datas[ip[2]] = {};
+  NEXT(3);
+
+LX_RefIsNullOp:
+  *S(0) = *S(1) == 0;
+  NEXT(4);
+
+LX_RefFuncOp:
+  *S(0) = reinterpret_cast<uintptr_t>(inst->funcs[ip[3]]);
+  NEXT(4);
+
+LX_CheckEpoch:
+  if (WEFT_UNLIKELY(store->engine->epoch.load(std::memory_order_relaxed) >=
+                    store->epoch_deadline)) {
+    if (store->deadline_action == runtime::DeadlineAction::kTrap || !store->yield_hook) {
+      TRAP(TrapCode::kDeadline);
+    }
+    ex->ftop = ftop;
+    ex->sp = fp + GetCompiled(ftop[-1].func)->frame_slots;
+    store->yield_hook(*store);
+    store->epoch_deadline =
+        store->engine->epoch.load(std::memory_order_relaxed) + store->yield_epoch_delta;
+    RELOAD_MEM();
+  }
+  NEXT(2);
+
+LX_CheckFuel : {
+  u64 amount = ip[2];
+  if (WEFT_UNLIKELY(store->fuel < amount)) {
+    store->fuel = 0;
+    TRAP(TrapCode::kOutOfFuel);
+  }
+  store->fuel -= amount;
+  NEXT(3);
+}
+
+  // Fused compare-and-branch: [a][b][offset] (Eqz/Ne0: [a][offset]).
+#define WEFT_BRCMP(Name, expr)               \
+  LX_JumpIf##Name : {                          \
+    u32 a = Rd<u32>(S(0));                   \
+    u32 b = Rd<u32>(S(1));                   \
+    (void)b;                                 \
+    if (expr) {                              \
+      ip += static_cast<int32_t>(ip[4]);     \
+      DISPATCH();                            \
+    }                                        \
+    NEXT(5);                                 \
+  }
+  WEFT_BRCMP(I32LtS, static_cast<int32_t>(a) < static_cast<int32_t>(b))
+  WEFT_BRCMP(I32LtU, a < b)
+  WEFT_BRCMP(I32GtS, static_cast<int32_t>(a) > static_cast<int32_t>(b))
+  WEFT_BRCMP(I32GtU, a > b)
+  WEFT_BRCMP(I32LeS, static_cast<int32_t>(a) <= static_cast<int32_t>(b))
+  WEFT_BRCMP(I32LeU, a <= b)
+  WEFT_BRCMP(I32GeS, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
+  WEFT_BRCMP(I32GeU, a >= b)
+  WEFT_BRCMP(I32Eq, a == b)
+  WEFT_BRCMP(I32Ne, a != b)
+#undef WEFT_BRCMP
+
+LX_JumpIfI32Eqz:
+  if (Rd<u32>(S(0)) == 0) {
+    ip += static_cast<int32_t>(ip[3]);
+    DISPATCH();
+  }
+  NEXT(4);
+
+LX_JumpIfI32Ne0:
+  goto LX_JumpIf;
+
+  // Binary operations with an immediate second operand: [dst][a][imm].
+LX_I32AddImm:
+  *S(0) = static_cast<u32>(Rd<u32>(S(1)) + ip[4]);
+  NEXT(5);
+LX_I64AddImm:
+  *S(0) = Rd<u64>(S(1)) + static_cast<u64>(static_cast<int64_t>(static_cast<int32_t>(ip[4])));
+  NEXT(5);
+LX_I32AndImm:
+  *S(0) = Rd<u32>(S(1)) & ip[4];
+  NEXT(5);
+LX_I32ShlImm:
+  *S(0) = static_cast<u32>(Rd<u32>(S(1)) << (ip[4] & 31));
+  NEXT(5);
+LX_I32ShrUImm:
+  *S(0) = Rd<u32>(S(1)) >> (ip[4] & 31);
+  NEXT(5);
+LX_I32ShrSImm:
+  *S(0) = static_cast<u32>(static_cast<int32_t>(Rd<u32>(S(1))) >> (ip[4] & 31));
+  NEXT(5);
+
+trap_exit:
+  // Backtrace: the running function, then its callers down to this call's entry frame.
+  store->backtrace.clear();
+  for (Frame* f = ftop; f-- > entry;) {
+    store->backtrace.emplace_back(f->func->instance, f->func->func_index);
+  }
+  return trap;
+
+done:
+  return TrapCode::kNone;
+}
+
+}  // namespace
+
+const void* const* HandlerTable() {
+  static const bool init = [] {
+    Run(nullptr, nullptr, nullptr, nullptr);
+    return true;
+  }();
+  (void)init;
+  return g_handlers;
+}
+
+TrapCode Call(runtime::Store& store, FuncInst* func, uint64_t* slots) {
+  if (func->host) {
+    runtime::HostCallContext ctx{&store, nullptr};
+    return func->host->callback(func->host->env, ctx, slots) == runtime::HostStatus::kOk
+               ? TrapCode::kNone
+               : TrapCode::kHost;
+  }
+  HandlerTable();
+  ExecState* ex = GetExec(store);
+  if (ex->depth >= kMaxReentry) return TrapCode::kCallStackExhausted;
+  runtime::CompiledFunc* cf = GetCompiled(func);
+  if (cf == nullptr) {
+    store.pending_trap = "function failed to compile";
+    return TrapCode::kHost;
+  }
+  Frame* entry = ex->ftop;
+  uint64_t* base = ex->sp;
+  uint32_t io_slots = std::max(cf->param_slots, cf->result_slots);
+  if (entry == ex->frames_end || base + std::max(io_slots, cf->frame_slots) > ex->stack_end) {
+    return TrapCode::kCallStackExhausted;
+  }
+  std::memcpy(base, slots, cf->param_slots * sizeof(uint64_t));
+  std::memset(base + cf->param_slots, 0, cf->local_slots * sizeof(uint64_t));
+  entry->ret_ip = nullptr;
+  entry->ret_fp = nullptr;
+  entry->func = func;
+  ex->ftop = entry + 1;
+  ++ex->depth;
+  TrapCode t = Run(&store, ex, entry, base);
+  --ex->depth;
+  ex->ftop = entry;
+  ex->sp = base;
+  if (t == TrapCode::kNone) std::memcpy(slots, base, cf->result_slots * sizeof(uint64_t));
+  return t;
+}
+
+}  // namespace weft::interp

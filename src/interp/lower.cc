@@ -1,0 +1,661 @@
+// Lowering: the body validator (wasm/code_validator_impl.h) drives this sink, which turns one
+// function into the register-style internal code of code.h in the same pass.
+// Invariants: the operand stack entry at height h (in slots) lives in frame slot
+// first_stack_slot + h ("home") unless it is a deferred local.get, whose value is still in the
+// local's slot; deferred entries are materialised before anything can change the local or
+// before control flow merges (block entry, branches, end), so every label sees values in homes.
+#include <cstring>
+
+#include "interp/code.h"
+#include "interp/interp.h"
+#include "wasm/code_validator_impl.h"
+
+namespace weft::interp {
+namespace {
+
+using wasm::BlockSig;
+using wasm::FrameKind;
+using wasm::Imm;
+using wasm::Op;
+using wasm::OpSig;
+using wasm::ValType;
+
+constexpr uint32_t kNone = ~0u;
+
+class Lowerer {
+ public:
+
+
+  Lowerer(const runtime::CompiledModule& cm, runtime::CompiledFunc* out)
+      : cm_(cm), out_(out), handlers_(HandlerTable()) {}
+
+  void Begin(const std::vector<ValType>& locals, uint32_t num_params) {
+    local_slot_.resize(locals.size());
+    uint32_t s = 0;
+    for (size_t i = 0; i < locals.size(); ++i) {
+      local_slot_[i] = s;
+      local_n_.push_back(static_cast<uint8_t>(runtime::SlotCount(locals[i])));
+      s += runtime::SlotCount(locals[i]);
+      if (i + 1 == num_params) out_->param_slots = s;
+    }
+    if (num_params == 0) out_->param_slots = 0;
+    out_->local_slots = s - out_->param_slots;
+    first_stack_slot_ = s;
+    max_slot_ = s;
+    const wasm::FuncType& ft = cm_.module.func_type(out_->func_index);
+    out_->result_slots = runtime::SlotCount(ft.results);
+    if (max_slot_ < out_->result_slots) max_slot_ = out_->result_slots;
+    // The function frame: its label is the function end (branches to it return).
+    BlockSig fs{nullptr, 0, ft.results.data(), static_cast<uint32_t>(ft.results.size())};
+    ctrls_.push_back(LFrame{FrameKind::kFunc, true, fs, 0, first_stack_slot_, kNone, kNone, {}});
+    EmitChecks();
+  }
+
+  void Finish() {
+    out_->frame_slots = max_slot_ + 2;  // Slack for v128 temporaries.
+  }
+
+  // --- Instructions with fixed signatures ---------------------------------------------------
+  void Simple(Op op, const OpSig& sig, const Imm& imm) {
+    switch (op) {
+      case Op::kI32Const:
+      case Op::kF32Const:
+      case Op::kI64Const:
+      case Op::kF64Const: {
+        uint32_t d = PushResult(1);
+        Emit(IOp::kConst64);
+        MarkDst(d);
+        Word(static_cast<uint32_t>(imm.bits));
+        Word(static_cast<uint32_t>(imm.bits >> 32));
+        return;
+      }
+      case Op::kV128Const: {
+        uint32_t d = PushResult(2);
+        Emit(static_cast<IOp>(op));
+        MarkDst(d);
+        Word(static_cast<uint32_t>(imm.bits));
+        Word(static_cast<uint32_t>(imm.bits >> 32));
+        Word(static_cast<uint32_t>(imm.bits_hi));
+        Word(static_cast<uint32_t>(imm.bits_hi >> 32));
+        return;
+      }
+      case Op::kMemorySize: {
+        uint32_t d = PushResult(1);
+        Emit(IOp::kMemorySizeOp);
+        MarkDst(d);
+        return;
+      }
+      case Op::kMemoryGrow: {
+        uint32_t a = Pop();
+        uint32_t d = PushResult(1);
+        Emit(IOp::kMemoryGrowOp);
+        MarkDst(d);
+        Word(a);
+        return;
+      }
+      case Op::kMemoryFill:
+      case Op::kMemoryCopy:
+      case Op::kMemoryInit: {
+        uint32_t n = Pop(), s = Pop(), d = Pop();
+        Emit(op == Op::kMemoryFill   ? IOp::kMemoryFillOp
+             : op == Op::kMemoryCopy ? IOp::kMemoryCopyOp
+                                     : IOp::kMemoryInitOp);
+        Word(d);
+        Word(s);
+        Word(n);
+        if (op == Op::kMemoryInit) Word(imm.index);
+        return;
+      }
+      case Op::kDataDrop:
+        Emit(IOp::kDataDropOp);
+        Word(imm.index);
+        return;
+      case Op::kElemDrop:
+        Emit(IOp::kElemDropOp);
+        Word(imm.index);
+        return;
+      default:
+        break;
+    }
+    uint32_t src[3] = {0, 0, 0};
+    for (uint32_t i = sig.num_params; i-- > 0;) src[i] = Pop();
+    // Super-instructions: binary op whose second operand is a constant just pushed.
+    uint32_t d = kNone;
+    if (sig.result) d = PushResult(runtime::SlotCount(static_cast<ValType>(sig.result)));
+    Emit(static_cast<IOp>(op));
+    if (sig.result) MarkDst(d);
+    for (uint32_t i = 0; i < sig.num_params; ++i) Word(src[i]);
+    const wasm::OpInfo& info = wasm::GetOpInfo(op);
+    switch (info.imm) {
+      case wasm::ImmKind::Mem0:
+      case wasm::ImmKind::Mem1:
+      case wasm::ImmKind::Mem2:
+      case wasm::ImmKind::Mem3:
+      case wasm::ImmKind::Mem4:
+        Word(imm.offset);
+        break;
+      case wasm::ImmKind::MemLane0:
+      case wasm::ImmKind::MemLane1:
+      case wasm::ImmKind::MemLane2:
+      case wasm::ImmKind::MemLane3:
+        Word(imm.offset);
+        Word(imm.lane);
+        break;
+      case wasm::ImmKind::Lane16:
+      case wasm::ImmKind::Lane8:
+      case wasm::ImmKind::Lane4:
+      case wasm::ImmKind::Lane2:
+        Word(imm.lane);
+        break;
+      case wasm::ImmKind::Shuffle:
+        for (int i = 0; i < 4; ++i) {
+          uint32_t w;
+          std::memcpy(&w, imm.shuffle + 4 * i, 4);
+          Word(w);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // --- Control ------------------------------------------------------------------------------
+  void Block(FrameKind kind, const BlockSig& bs, bool reachable) {
+    if (!reachable) {
+      ctrls_.push_back(LFrame{kind, false, bs, 0, 0, kNone, kNone, {}});
+      return;
+    }
+    uint32_t cond = kNone;
+    if (kind == FrameKind::kIf) cond = Pop();
+    MaterializeAll();
+    uint32_t base_entries = static_cast<uint32_t>(vstack_.size()) - bs.num_params;
+    uint32_t base_slot = base_entries == 0 ? first_stack_slot_
+                                           : vstack_[base_entries - 1].home +
+                                                 vstack_[base_entries - 1].n;
+    LFrame f{kind, true, bs, base_entries, base_slot, kNone, kNone, {}};
+    BindLabel();
+    if (kind == FrameKind::kLoop) {
+      f.loop_start = Pos();
+      EmitChecks();
+    } else if (kind == FrameKind::kIf) {
+      f.else_fixup = EmitBranch(IOp::kJumpUnless, cond);
+    }
+    ctrls_.push_back(std::move(f));
+  }
+
+  void Else(bool was_reachable) {
+    LFrame& f = ctrls_.back();
+    if (!f.live) return;
+    if (was_reachable) {
+      MaterializeTop(f.sig.num_results);
+      f.fixups.push_back(EmitBranch(IOp::kJump, kNone));
+    }
+    BindLabel();
+    Patch(f.else_fixup, Pos());
+    f.else_fixup = kNone;
+    ResetStack(f, f.sig.params, f.sig.num_params);
+  }
+
+  void End(bool was_reachable, bool is_func) {
+    LFrame f = std::move(ctrls_.back());
+    ctrls_.pop_back();
+    if (!f.live) return;
+    if (is_func) {
+      if (was_reachable) EmitReturn(f.sig.num_results);
+      return;
+    }
+    if (was_reachable) MaterializeTop(f.sig.num_results);
+    BindLabel();
+    uint32_t here = Pos();
+    for (uint32_t fx : f.fixups) Patch(fx, here);
+    if (f.else_fixup != kNone) Patch(f.else_fixup, here);
+    ResetStack(f, f.sig.results, f.sig.num_results);
+  }
+
+  void Br(uint32_t depth) { BranchTo(depth); }
+
+  void BrIf(uint32_t depth) {
+    uint32_t cond = Pop();
+    LFrame& t = Target(depth);
+    if (t.kind != FrameKind::kFunc && ValuesInPlace(t, LabelArity(t))) {
+      uint32_t start = Pos();
+      Emit(IOp::kJumpIf);
+      Word(cond);
+      uint32_t w = Pos();
+      Word(0);
+      AddFixupAt(t, w, start);
+      return;
+    }
+    uint32_t skip = EmitBranch(IOp::kJumpUnless, cond);
+    BranchTo(depth);
+    BindLabel();
+    Patch(skip, Pos());
+  }
+
+  void BrTable(const std::vector<uint32_t>& targets, uint32_t def) {
+    uint32_t idx = Pop();
+    uint32_t start = Pos();
+    Emit(IOp::kJumpTable);
+    Word(idx);
+    Word(static_cast<uint32_t>(targets.size()));
+    uint32_t table = Pos();
+    for (size_t i = 0; i <= targets.size(); ++i) Word(0);
+    for (size_t i = 0; i <= targets.size(); ++i) {
+      uint32_t depth = i < targets.size() ? targets[i] : def;
+      LFrame& t = Target(depth);
+      uint32_t entry = table + static_cast<uint32_t>(i);
+      if (t.kind != FrameKind::kFunc && ValuesInPlace(t, LabelArity(t))) {
+        AddFixupAt(t, entry, start);
+      } else {
+        // A stub that moves the values, then jumps.
+        SetRel(entry, start, Pos());
+        BranchTo(depth);
+      }
+    }
+  }
+
+  void Return() { EmitReturn(ctrls_.front().sig.num_results); }
+
+  void Unreachable() { Emit(IOp::kTrap); }
+
+  void Call(uint32_t func_index, const wasm::FuncType& ft) {
+    uint32_t arg = ArgsBase(static_cast<uint32_t>(ft.params.size()));
+    Emit(IOp::kCallOp);
+    Word(func_index);
+    Word(arg);
+    PushCallResults(arg, ft);
+  }
+
+  void CallIndirect(uint32_t type_index, uint32_t table, const wasm::FuncType& ft) {
+    uint32_t index = Pop();
+    // The index may live where the callee frame starts: keep it in a slot above the args.
+    uint32_t arg = ArgsBase(static_cast<uint32_t>(ft.params.size()));
+    Emit(IOp::kCallIndirectOp);
+    Word(cm_.type_ids[type_index]);
+    Word(table);
+    Word(arg);
+    Word(index);
+    PushCallResults(arg, ft);
+  }
+
+  void Drop(ValType) { vstack_.pop_back(); }
+
+  void Select(ValType t) {
+    uint32_t c = Pop(), b = Pop(), a = Pop();
+    uint32_t n = runtime::SlotCount(t);
+    uint32_t d = PushResult(n);
+    Emit(n == 2 ? IOp::kSelect2 : IOp::kSelect1);
+    MarkDst(d);
+    Word(a);
+    Word(b);
+    Word(c);
+  }
+
+  void LocalGet(uint32_t i, ValType) {
+    uint32_t n = local_n_[i];
+    uint32_t home = NextHome();
+    vstack_.push_back(Entry{home, local_slot_[i], static_cast<uint8_t>(n), i});
+    Grow(home + n);
+  }
+
+  void LocalSet(uint32_t i, ValType t) { SetLocal(i, t, false); }
+  void LocalTee(uint32_t i, ValType t) { SetLocal(i, t, true); }
+
+  void GlobalGet(uint32_t i, ValType t) {
+    uint32_t n = runtime::SlotCount(t);
+    uint32_t d = PushResult(n);
+    Emit(n == 2 ? IOp::kGlobalGet2 : IOp::kGlobalGet1);
+    MarkDst(d);
+    Word(i);
+  }
+  void GlobalSet(uint32_t i, ValType t) {
+    uint32_t s = Pop();
+    Emit(runtime::SlotCount(t) == 2 ? IOp::kGlobalSet2 : IOp::kGlobalSet1);
+    Word(i);
+    Word(s);
+  }
+
+  void TableOp(Op op, const Imm& imm) {
+    switch (op) {
+      case Op::kTableGet: {
+        uint32_t i = Pop();
+        uint32_t d = PushResult(1);
+        Emit(IOp::kTableGetOp);
+        MarkDst(d);
+        Word(i);
+        Word(imm.index);
+        return;
+      }
+      case Op::kTableSet: {
+        uint32_t v = Pop(), i = Pop();
+        Emit(IOp::kTableSetOp);
+        Word(i);
+        Word(v);
+        Word(imm.index);
+        return;
+      }
+      case Op::kTableSize: {
+        uint32_t d = PushResult(1);
+        Emit(IOp::kTableSizeOp);
+        MarkDst(d);
+        Word(imm.index);
+        return;
+      }
+      case Op::kTableGrow: {
+        uint32_t n = Pop(), v = Pop();
+        uint32_t d = PushResult(1);
+        Emit(IOp::kTableGrowOp);
+        MarkDst(d);
+        Word(v);
+        Word(n);
+        Word(imm.index);
+        return;
+      }
+      case Op::kTableFill: {
+        uint32_t n = Pop(), v = Pop(), i = Pop();
+        Emit(IOp::kTableFillOp);
+        Word(i);
+        Word(v);
+        Word(n);
+        Word(imm.index);
+        return;
+      }
+      case Op::kTableInit:
+      case Op::kTableCopy: {
+        uint32_t n = Pop(), s = Pop(), d = Pop();
+        Emit(op == Op::kTableInit ? IOp::kTableInitOp : IOp::kTableCopyOp);
+        Word(d);
+        Word(s);
+        Word(n);
+        Word(imm.index);
+        Word(imm.index2);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  void RefNull(ValType) {
+    uint32_t d = PushResult(1);
+    Emit(IOp::kConst64);
+    MarkDst(d);
+    Word(0);
+    Word(0);
+  }
+  void RefIsNull() {
+    uint32_t s = Pop();
+    uint32_t d = PushResult(1);
+    Emit(IOp::kRefIsNullOp);
+    MarkDst(d);
+    Word(s);
+  }
+  void RefFunc(uint32_t i) {
+    uint32_t d = PushResult(1);
+    Emit(IOp::kRefFuncOp);
+    MarkDst(d);
+    Word(i);
+  }
+
+ private:
+  struct Entry {
+    uint32_t home;   ///< Slot this height owns.
+    uint32_t src;    ///< Where the value is now (== home unless a deferred local.get).
+    uint8_t n;       ///< Slots (1, or 2 for v128).
+    uint32_t local;  ///< Local index for deferred entries, else kNone.
+  };
+  struct LFrame {
+    FrameKind kind;
+    bool live;                 ///< False when the block starts in unreachable code.
+    BlockSig sig;
+    uint32_t base_entries;     ///< vstack_ size below the block's params.
+    uint32_t base_slot;        ///< Home slot of the first param / result.
+    uint32_t loop_start;       ///< Code position of a loop's header.
+    uint32_t else_fixup;       ///< An if's conditional branch to its else / end.
+    std::vector<uint32_t> fixups;  ///< Words holding forward offsets to the end label.
+  };
+
+  uint32_t Pos() const { return static_cast<uint32_t>(code().size()); }
+  std::vector<uint32_t>& code() { return out_->code; }
+  const std::vector<uint32_t>& code() const { return out_->code; }
+  void Word(uint32_t w) { code().push_back(w); }
+  void Emit(IOp op) {
+    last_op_ = Pos();
+    last_dst_ = kNone;
+    const void* h = handlers_[static_cast<size_t>(op)];
+    uint32_t w[2];
+    std::memcpy(w, &h, sizeof h);
+    Word(w[0]);
+    Word(w[1]);
+  }
+  // Records that the instruction just emitted writes its result to its first operand word.
+  void MarkDst(uint32_t d) {
+    last_dst_ = Pos();
+    Word(d);
+  }
+  void BindLabel() { last_dst_ = kNone; last_op_ = kNone; }
+
+  void Grow(uint32_t end) {
+    if (end > max_slot_) max_slot_ = end;
+  }
+  uint32_t NextHome() const {
+    const LFrame& f = ctrls_.back();
+    (void)f;
+    return vstack_.empty() ? first_stack_slot_ : vstack_.back().home + vstack_.back().n;
+  }
+  uint32_t PushResult(uint32_t n) {
+    uint32_t home = NextHome();
+    vstack_.push_back(Entry{home, home, static_cast<uint8_t>(n), kNone});
+    Grow(home + n);
+    return home;
+  }
+  uint32_t Pop() {
+    Entry e = vstack_.back();
+    vstack_.pop_back();
+    return e.src;
+  }
+  static uint32_t SlotsOf(const ValType* t, uint32_t n) {
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < n; ++i) s += runtime::SlotCount(t[i]);
+    return s;
+  }
+
+  void EmitCopy(uint32_t dst, uint32_t src, uint32_t n) {
+    if (dst == src) return;
+    Emit(n == 2 ? IOp::kCopy2 : IOp::kCopy);
+    Word(dst);
+    Word(src);
+  }
+  void Materialize(Entry& e) {
+    if (e.src != e.home) {
+      EmitCopy(e.home, e.src, e.n);
+      e.src = e.home;
+      e.local = kNone;
+    }
+  }
+  void MaterializeAll() {
+    for (Entry& e : vstack_) Materialize(e);
+  }
+  void MaterializeTop(uint32_t k) {
+    for (size_t i = vstack_.size() - k; i < vstack_.size(); ++i) Materialize(vstack_[i]);
+  }
+
+  void SetLocal(uint32_t i, ValType t, bool tee) {
+    uint32_t slot = local_slot_[i];
+    uint32_t n = local_n_[i];
+    Entry v = vstack_.back();
+    vstack_.pop_back();
+    bool pending = false;
+    for (Entry& e : vstack_) {
+      if (e.local == i) pending = true;
+    }
+    if (pending) {
+      for (Entry& e : vstack_) {
+        if (e.local == i) Materialize(e);
+      }
+    }
+    if (v.src == v.home && last_dst_ != kNone && code()[last_dst_] == v.home &&
+        last_dst_ + 1 <= Pos() && !pending && IsLastResult(v)) {
+      // Retarget the producing instruction to write the local directly.
+      code()[last_dst_] = slot;
+      last_dst_ = kNone;
+    } else {
+      EmitCopy(slot, v.src, n);
+    }
+    (void)t;
+    if (tee) vstack_.push_back(Entry{v.home, slot, static_cast<uint8_t>(n), i});
+  }
+  // True when `v` (just popped) is the result of the last instruction emitted.
+  bool IsLastResult(const Entry& v) const { return last_dst_ != kNone && v.home == code()[last_dst_]; }
+
+  LFrame& Target(uint32_t depth) { return ctrls_[ctrls_.size() - 1 - depth]; }
+  uint32_t LabelArity(const LFrame& t) const {
+    return t.kind == FrameKind::kLoop ? t.sig.num_params : t.sig.num_results;
+  }
+  // Are the top `arity` values already where the target label expects them?
+  bool ValuesInPlace(const LFrame& t, uint32_t arity) const {
+    if (arity == 0) return true;
+    uint32_t dst = t.base_slot;
+    for (size_t i = vstack_.size() - arity; i < vstack_.size(); ++i) {
+      if (vstack_[i].src != dst) return false;
+      dst += vstack_[i].n;
+    }
+    return true;
+  }
+
+  uint32_t EmitBranch(IOp op, uint32_t cond) {
+    uint32_t start = Pos();
+    Emit(op);
+    if (cond != kNone) Word(cond);
+    uint32_t w = Pos();
+    Word(start);  // Temporarily the instruction start; Patch() makes it relative.
+    return w;
+  }
+  void Patch(uint32_t word, uint32_t target) {
+    uint32_t start = code()[word];
+    code()[word] = target - start;  // Relative, two's complement for backward jumps.
+  }
+  void SetRel(uint32_t word, uint32_t start, uint32_t target) { code()[word] = target - start; }
+  void AddFixupAt(LFrame& t, uint32_t word, uint32_t start) {
+    if (t.kind == FrameKind::kLoop) {
+      SetRel(word, start, t.loop_start);
+    } else {
+      code()[word] = start;
+      t.fixups.push_back(word);
+    }
+  }
+
+  // Unconditional branch to `depth`, moving the label's values into place first. Does not
+  // change the operand stack model (it may sit on a conditional path).
+  void BranchTo(uint32_t depth) {
+    LFrame& t = Target(depth);
+    uint32_t arity = LabelArity(t);
+    if (t.kind == FrameKind::kFunc) {
+      EmitReturn(arity);
+      return;
+    }
+    uint32_t dst = t.base_slot;
+    for (size_t i = vstack_.size() - arity; i < vstack_.size(); ++i) {
+      EmitCopy(dst, vstack_[i].src, vstack_[i].n);
+      dst += vstack_[i].n;
+    }
+    uint32_t start = Pos();
+    Emit(IOp::kJump);
+    uint32_t w = Pos();
+    Word(0);
+    AddFixupAt(t, w, start);
+  }
+
+  // Moves the top `k` values to slots 0.. and returns, without changing the stack model:
+  // deferred values go to their homes first, so no copy overwrites a later source.
+  void EmitReturn(uint32_t k) {
+    for (size_t i = vstack_.size() - k; i < vstack_.size(); ++i) {
+      EmitCopy(vstack_[i].home, vstack_[i].src, vstack_[i].n);
+    }
+    uint32_t dst = 0;
+    for (size_t i = vstack_.size() - k; i < vstack_.size(); ++i) {
+      EmitCopy(dst, vstack_[i].home, vstack_[i].n);
+      dst += vstack_[i].n;
+    }
+    Emit(IOp::kRet);
+  }
+
+  // After else / end: the block's params or results, in their homes.
+  void ResetStack(const LFrame& f, const ValType* types, uint32_t n) {
+    vstack_.resize(f.base_entries);
+    uint32_t home = f.base_slot;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint8_t k = static_cast<uint8_t>(runtime::SlotCount(types[i]));
+      vstack_.push_back(Entry{home, home, k, kNone});
+      home += k;
+    }
+    Grow(home);
+  }
+
+  uint32_t ArgsBase(uint32_t nargs) {
+    MaterializeTop(nargs);
+    uint32_t base = NextHome();
+    if (nargs) base = vstack_[vstack_.size() - nargs].home;
+    vstack_.resize(vstack_.size() - nargs);
+    return base;
+  }
+  void PushCallResults(uint32_t arg, const wasm::FuncType& ft) {
+    uint32_t home = arg;
+    for (ValType t : ft.results) {
+      uint32_t n = runtime::SlotCount(t);
+      vstack_.push_back(Entry{home, home, static_cast<uint8_t>(n), kNone});
+      home += n;
+    }
+    uint32_t np = SlotsOf(ft.params.data(), static_cast<uint32_t>(ft.params.size()));
+    uint32_t nr = SlotsOf(ft.results.data(), static_cast<uint32_t>(ft.results.size()));
+    Grow(arg + (np > nr ? np : nr));
+  }
+
+  void EmitChecks() {
+    const runtime::EngineConfig& cfg = cm_.engine->config;
+    if (cfg.epoch_interruption) Emit(IOp::kCheckEpoch);
+    if (cfg.consume_fuel) {
+      Emit(IOp::kCheckFuel);
+      Word(1);
+    }
+  }
+
+  const runtime::CompiledModule& cm_;
+  runtime::CompiledFunc* out_;
+  const void* const* handlers_;
+  std::vector<uint32_t> local_slot_;
+  std::vector<uint8_t> local_n_;
+  uint32_t first_stack_slot_ = 0;
+  uint32_t max_slot_ = 0;
+  std::vector<Entry> vstack_;
+  std::vector<LFrame> ctrls_;
+  uint32_t last_op_ = kNone;
+  uint32_t last_dst_ = kNone;
+};
+
+
+}  // namespace
+
+Error Compile(const runtime::CompiledModule& module, uint32_t func_index) {
+  const wasm::Module& m = module.module;
+  if (func_index < m.num_imported_funcs || func_index >= m.num_funcs()) {
+    return Error::Make(ErrorCode::kInternal, "not a defined function", kNoOffset, func_index);
+  }
+  std::atomic<runtime::CompiledFunc*>& slot = module.code[func_index - m.num_imported_funcs];
+  if (slot.load(std::memory_order_acquire)) return Error();
+  auto cf = std::make_unique<runtime::CompiledFunc>();
+  cf->func_index = func_index;
+  Lowerer sink(module, cf.get());
+  wasm::CodeValidator<Lowerer> v(m, func_index, sink);
+  WEFT_TRY(v.Run());
+  sink.Finish();
+  runtime::CompiledFunc* expected = nullptr;
+  if (slot.compare_exchange_strong(expected, cf.get(), std::memory_order_acq_rel)) cf.release();
+  return Error();
+}
+
+}  // namespace weft::interp
+
+namespace weft::runtime {
+void DestroyCompiledFunc(CompiledFunc* code) { delete code; }
+}  // namespace weft::runtime
