@@ -1,7 +1,11 @@
 // The `weft` program: parses the command line (CLI11) and dispatches to the subcommands
 // (run.cc, wast.cc). Usage errors exit with code 2 (CLI11's convention), after a message.
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -10,7 +14,32 @@
 
 namespace {
 constexpr const char* kVersion = "weft 0.1.0";
+
+// Returns how many of argv's entries CLI11 should parse: up to and including `run`'s FILE
+// (the first non-option after `run`); the rest become `guest_args`.
+int SplitGuestArgs(int argc, char** argv, std::vector<std::string>* guest_args) {
+  static const std::set<std::string> kTakesValue = {"--dir",  "--env",     "--invoke",
+                                                    "--fuel", "--timeout", "--max-memory-size"};
+  int i = 1;
+  while (i < argc && argv[i][0] == '-') ++i;  // global flags (--help, --version)
+  if (i >= argc || std::strcmp(argv[i], "run") != 0) return argc;
+  for (++i; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() > 1 && a[0] == '-') {
+      if (kTakesValue.count(a) != 0) ++i;  // "--dir X" (not "--dir=X")
+      continue;
+    }
+    break;
+  }
+  int end = std::min(i + 1, argc);  // FILE included
+  for (int j = end; j < argc; ++j) guest_args->push_back(argv[j]);
+  return end;
 }
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Weft: a WebAssembly runtime.", "weft"};
@@ -43,8 +72,6 @@ int main(int argc, char** argv) {
       ->type_name("BYTES");
   run_cmd->add_option("FILE", run.file, "The WebAssembly module (.wasm)")->required();
   run_cmd->add_option("ARGS", run.args, "Arguments for the guest (or --invoke parameters)");
-  // Everything after FILE belongs to the guest, even if it looks like an option.
-  run_cmd->prefix_command();
 
   weft::cli::WastOptions wast;
   CLI::App* wast_cmd = app.add_subcommand(
@@ -52,13 +79,18 @@ int main(int argc, char** argv) {
   wast_cmd->add_option("FILE", wast.file, "The script")->required();
   wast_cmd->add_flag("-v,--verbose", wast.verbose, "Print every command, not only failures");
 
+  // Everything after `run`'s FILE belongs to the guest, even if it looks like an option, so
+  // CLI11 only sees the command line up to FILE (an unknown option before FILE is an error).
+  std::vector<std::string> guest_args;
+  int parsed_argc = SplitGuestArgs(argc, argv, &guest_args);
   try {
-    app.parse(argc, argv);
+    app.parse(parsed_argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    int code = app.exit(e);  // prints help, the version, or the problem
+    return code == 0 ? 0 : 2;
   }
   if (run_cmd->parsed()) {
-    for (const std::string& extra : run_cmd->remaining()) run.args.push_back(extra);
+    run.args = std::move(guest_args);
     return weft::cli::RunMain(run);
   }
   if (wast_cmd->parsed()) return weft::cli::WastMain(wast);
