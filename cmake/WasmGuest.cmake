@@ -27,11 +27,22 @@ function(weft_wasm_program)
   endforeach()
   list(TRANSFORM ARG_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/ OUTPUT_VARIABLE abs_sources)
   get_filename_component(out_dir ${ARG_OUTPUT} DIRECTORY)
+  # Compile and link in separate steps: linking with -O2 makes clang run binaryen's wasm-opt
+  # (when installed), which drops the "name" section that trap backtraces use.
+  set(objects)
+  set(compile_commands)
+  foreach(src ${abs_sources})
+    get_filename_component(stem ${src} NAME_WE)
+    set(obj ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.dir/${stem}.o)
+    list(APPEND objects ${obj})
+    list(APPEND compile_commands COMMAND ${compiler} --target=wasm32-wasi -O2 -g0 -Wall -Werror
+         ${lang_flags} ${ARG_FLAGS} -c ${src} -o ${obj})
+  endforeach()
   add_custom_command(
     OUTPUT ${ARG_OUTPUT}
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
-    COMMAND ${compiler} --target=wasm32-wasi -O2 -g0 -Wall -Werror ${lang_flags} ${ARG_FLAGS}
-            ${abs_sources} -o ${ARG_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir} ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.dir
+    ${compile_commands}
+    COMMAND ${compiler} --target=wasm32-wasi ${objects} -o ${ARG_OUTPUT}
     DEPENDS ${abs_sources}
     COMMENT "Compiling ${ARG_NAME} to wasm32-wasi"
     VERBATIM)

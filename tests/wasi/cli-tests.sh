@@ -14,7 +14,7 @@ export GREETING=inherited  # for the --env NAME (inherit) check
 
 wat() {  # wat NAME TEXT: NAME.wasm from the text
   printf '%s\n' "$2" >"$1.wat"
-  wat2wasm --no-check "$1.wat" -o "$1.wasm" || { echo "wat2wasm failed for $1"; exit 1; }
+  wat2wasm --no-check --debug-names "$1.wat" -o "$1.wasm" || { echo "wat2wasm failed for $1"; exit 1; }
 }
 
 # check NAME WANT_STATUS STDOUT_PATTERN STDERR_PATTERN MAX_SECONDS -- weft args...
