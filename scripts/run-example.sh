@@ -4,5 +4,5 @@
 # variable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec build/weft run --dir examples::examples --env USER="${USER:-weft}" \
-  build/examples/hello.wasm examples/hello/greeting.txt
+exec ${WEFT:-build/weft} run --dir examples::examples --env USER="${USER:-weft}" \
+  ${HELLO:-build/examples/hello.wasm} examples/hello/greeting.txt

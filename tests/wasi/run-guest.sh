@@ -24,7 +24,9 @@ case $CASE in
   exit_code) ARGS=(7) ;;
   exit_code_255) GUEST=exit_code ARGS=(255) ;;
   sandbox) NEED_FIXTURE=1 ;;
-  symlinks) NEED_FIXTURE=1 NODE=0 ;;  # node 20's uvwasi mis-resolves `..` in link targets
+  symlinks) NEED_FIXTURE=1 NODE=0 ;;
+  poll) STDIN=$WORK/stdin.txt NODE=0  # node 20 reports regular files/pipes as never ready
+    printf 'hello world\n' >"$STDIN" ;;  # node 20's uvwasi mis-resolves `..` in link targets
   trap) COMPARE_STDERR=0 ;;  # node's trap message differs; weft's is checked below
   *) echo "unknown case $CASE"; exit 2 ;;
 esac
