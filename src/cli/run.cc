@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -46,6 +50,40 @@ void PrintTrap(const std::string& file, const Error& e) {
     std::fprintf(stderr, "        %zu: %s\n", i, frames[i].c_str());
   }
 }
+
+// The epoch deadline stops guest code, but not a guest blocked in a host call (a long
+// poll_oneoff sleep, a read from a silent pipe). The watchdog ends the process shortly after
+// the deadline in that case, with the same message and exit code.
+class Watchdog {
+ public:
+  ~Watchdog() { Stop(); }
+  void Start(std::chrono::nanoseconds timeout, std::string label) {
+    thread_ = std::thread([this, timeout, label = std::move(label)] {
+      std::unique_lock<std::mutex> lock(mu_);
+      // The grace period lets the epoch trap win when the guest is computing.
+      if (!cv_.wait_for(lock, timeout + std::chrono::milliseconds(200), [this] { return stop_; })) {
+        std::fprintf(stderr, "timeout: guest exceeded %s\n", label.c_str());
+        std::fflush(stderr);
+        std::_Exit(kExitTimeout);
+      }
+    });
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -106,7 +144,13 @@ int RunMain(const RunOptions& o) {
   if (!pre.ok()) return Fail("failed to link `" + o.file + "`: " + pre.error().ToString());
 
   // From here on guest code runs (a start function may already), so arm the timeout.
+  Watchdog watchdog;
+  auto stop_timers = [&] {
+    engine.StopEpochTicker();
+    watchdog.Stop();
+  };
   if (timeout) {
+    watchdog.Start(*timeout, *o.timeout);
     // ~100 ticks per timeout, 1-10 ms each: precise enough, cheap for the ticker thread.
     int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
     uint32_t interval = static_cast<uint32_t>(std::clamp<int64_t>(ms / 100, 1, 10));
@@ -117,7 +161,7 @@ int RunMain(const RunOptions& o) {
 
   // The outcome of instantiation or the call: ok, exit, or trap.
   auto finish = [&](Error e) -> int {
-    engine.StopEpochTicker();
+    stop_timers();
     if (e.ok()) return 0;
     if (e.code() == ErrorCode::kExit) return e.exit_status();
     if (e.code() == ErrorCode::kTrap) {
@@ -135,7 +179,7 @@ int RunMain(const RunOptions& o) {
   if (!instance.ok()) {
     Error e = std::move(instance).error();
     if (e.code() == ErrorCode::kTrap || e.code() == ErrorCode::kExit) return finish(std::move(e));
-    engine.StopEpochTicker();
+    stop_timers();
     return Fail("failed to instantiate `" + o.file + "`: " + e.ToString());
   }
 
@@ -146,11 +190,11 @@ int RunMain(const RunOptions& o) {
       if (auto init = instance->GetFunc("_initialize")) {
         return finish(init->Call(store, {}, {}));
       }
-      engine.StopEpochTicker();
+      stop_timers();
       return 0;
     }
     if (!start->type().params.empty() || !start->type().results.empty()) {
-      engine.StopEpochTicker();
+      stop_timers();
       return Fail("`_start` in `" + o.file + "` must have type () -> (), has " +
                   start->type().ToString());
     }
@@ -159,12 +203,12 @@ int RunMain(const RunOptions& o) {
 
   std::optional<Func> func = instance->GetFunc(*o.invoke);
   if (!func) {
-    engine.StopEpochTicker();
+    stop_timers();
     return Fail("`" + o.file + "` has no exported function `" + *o.invoke + "`");
   }
   FuncType type = func->type();
   if (o.args.size() != type.params.size()) {
-    engine.StopEpochTicker();
+    stop_timers();
     return Fail("--invoke " + *o.invoke + ": expected " + std::to_string(type.params.size()) +
                 " argument(s) for " + type.ToString() + ", got " + std::to_string(o.args.size()));
   }
@@ -172,7 +216,7 @@ int RunMain(const RunOptions& o) {
   for (size_t i = 0; i < o.args.size(); ++i) {
     auto v = ParseInvokeArg(o.args[i], type.params[i]);
     if (!v.ok()) {
-      engine.StopEpochTicker();
+      stop_timers();
       return Fail("--invoke " + *o.invoke + ": argument " + std::to_string(i + 1) + ": " +
                   v.error().message());
     }
@@ -184,7 +228,7 @@ int RunMain(const RunOptions& o) {
   std::vector<Val> results(type.results.size());
   Error e = func->Call(store, args, results);
   if (!e.ok()) return finish(std::move(e));
-  engine.StopEpochTicker();
+  stop_timers();
   for (const Val& v : results) std::printf("%s\n", FormatResult(v).c_str());
   std::fflush(stdout);
   return 0;

@@ -74,6 +74,14 @@ wat hello '(module
     ;; Out-of-bounds iovec: EFAULT (21), not a crash.
     (if (i32.ne (call $fd_write (i32.const 1) (i32.const 65532) (i32.const 1) (i32.const 8)) (i32.const 21))
       (then unreachable))))'
+wat sleep '(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    ;; One relative clock subscription of 10 s (monotonic): tag 0 at 8, id 1 at 16, timeout at 24.
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const 10000000000))
+    (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))))'
 head -c 40 add.wasm >add_truncated.wasm
 
 # --- bad input
@@ -111,6 +119,7 @@ check "hello from wat"      0 '^hi from wat$' '' 5 -- run hello.wasm
 check "proc_exit 42"        42 '' '' 5 -- run exit42.wasm
 check "timeout"             124 '' '^timeout: guest exceeded 1s$' 5 -- run --timeout 1s loop.wasm
 check "timeout 300ms"       124 '' 'exceeded 300ms' 3 -- run --timeout 300ms loop.wasm
+check "timeout in a host call" 124 '' '^timeout: guest exceeded 500ms$' 3 -- run --timeout 500ms sleep.wasm
 check "fuel"                134 '' 'all fuel consumed' 10 -- run --fuel 100000 loop.wasm
 check "runaway recursion"   134 '' 'call stack exhausted' 20 -- run recurse.wasm
 check "recursion backtrace" 134 '' 'runaway' 20 -- run recurse.wasm
