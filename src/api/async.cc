@@ -104,10 +104,13 @@ void YieldHook(runtime::Store& s) {
     s.epoch_deadline = s.engine->epoch.load(std::memory_order_relaxed) + s.yield_epoch_delta;
     return;
   }
-  // A synchronous call cannot yield (and a cancelled one must stop): trap at the next check;
-  // the outermost Func::Call restores the yield action.
+  // A synchronous call cannot yield (and a cancelled one must stop): trap at the next check.
+  // The interpreter re-arms the deadline at epoch + yield_epoch_delta after this hook, so a
+  // zero delta makes that next check fire at once. The outermost Func::Call restores both.
+  if (!st->restore_yield) st->saved_yield_delta = s.yield_epoch_delta;
   s.deadline_action = runtime::DeadlineAction::kTrap;
   s.epoch_deadline = 0;
+  s.yield_epoch_delta = 0;
   st->restore_yield = true;
 }
 

@@ -121,6 +121,7 @@ Error CallFunc(StoreBase& store, runtime::FuncInst* f, std::span<const Val> args
   if (st->depth == 0 && st->restore_yield) {
     st->restore_yield = false;
     s->deadline_action = runtime::DeadlineAction::kYield;
+    s->yield_epoch_delta = st->saved_yield_delta;
   }
   if (code != runtime::TrapCode::kNone) return TrapError(store, code);
 

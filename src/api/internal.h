@@ -28,6 +28,7 @@ struct StoreBase::State {
   /// Set when a synchronous call hit a kYield deadline: the deadline was turned into a trap
   /// and the action must be restored when the outermost call returns.
   bool restore_yield = false;
+  uint64_t saved_yield_delta = 1;
   /// Nesting depth of Func::Call in this store (host -> guest re-entry).
   uint32_t depth = 0;
   /// Linker host functions instantiated in this store, by their shared HostFunc.
