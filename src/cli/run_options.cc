@@ -110,7 +110,9 @@ bool ParseFloat(std::string_view s, double* out) {
 
 Expected<Val> ParseInvokeArg(std::string_view text, ValKind kind) {
   auto bad = [&] {
-    return Bad("`" + std::string(text) + "` is not a valid " + std::string(ValKindName(kind)));
+    std::string message = "`";
+    message.append(text).append("` is not a valid ").append(ValKindName(kind));
+    return Bad(std::move(message));
   };
   switch (kind) {
     case ValKind::kI32: {

@@ -88,6 +88,12 @@ timespec FromNanos(uint64_t ns) {
 
 Errno LastErrno() { return ErrnoFromHost(errno); }
 
+// kSuccess if the host call succeeded, else its errno.
+Errno OkOr(bool ok) {
+  if (ok) return kSuccess;
+  return LastErrno();
+}
+
 bool StoreFilestat(GuestMemory m, uint32_t out, const struct stat& st) {
   uint8_t* p = m.Get(out, kFilestatSize);
   if (p == nullptr) return false;
@@ -369,13 +375,13 @@ Errno WasiCtx::FdClose(GuestMemory, uint32_t fd) {
 Errno WasiCtx::FdDatasync(GuestMemory, uint32_t fd) {
   FdEntry* e;
   if (Errno err = impl_->Get(fd, kRightFdDatasync, &e)) return err;
-  return fdatasync(e->host_fd) == 0 ? kSuccess : LastErrno();
+  return OkOr(fdatasync(e->host_fd) == 0);
 }
 
 Errno WasiCtx::FdSync(GuestMemory, uint32_t fd) {
   FdEntry* e;
   if (Errno err = impl_->Get(fd, kRightFdSync, &e)) return err;
-  return fsync(e->host_fd) == 0 ? kSuccess : LastErrno();
+  return OkOr(fsync(e->host_fd) == 0);
 }
 
 Errno WasiCtx::FdFdstatGet(GuestMemory m, uint32_t fd, uint32_t out) {
@@ -413,7 +419,7 @@ Errno WasiCtx::FdFdstatSetFlags(GuestMemory, uint32_t fd, uint32_t flags) {
   fl &= ~(O_APPEND | O_NONBLOCK);
   if (flags & kFdflagAppend) fl |= O_APPEND;
   if (flags & kFdflagNonblock) fl |= O_NONBLOCK;
-  return fcntl(e->host_fd, F_SETFL, fl) == 0 ? kSuccess : LastErrno();
+  return OkOr(fcntl(e->host_fd, F_SETFL, fl) == 0);
 }
 
 Errno WasiCtx::FdFdstatSetRights(GuestMemory, uint32_t fd, uint64_t base, uint64_t inheriting) {
@@ -442,7 +448,7 @@ Errno WasiCtx::FdFilestatSetSize(GuestMemory, uint32_t fd, uint64_t size) {
   FdEntry* e;
   if (Errno err = impl_->Get(fd, kRightFdFilestatSetSize, &e)) return err;
   if (static_cast<int64_t>(size) < 0) return kInval;
-  return ftruncate(e->host_fd, static_cast<off_t>(size)) == 0 ? kSuccess : LastErrno();
+  return OkOr(ftruncate(e->host_fd, static_cast<off_t>(size)) == 0);
 }
 
 Errno WasiCtx::FdFilestatSetTimes(GuestMemory, uint32_t fd, uint64_t atim, uint64_t mtim,
@@ -451,7 +457,7 @@ Errno WasiCtx::FdFilestatSetTimes(GuestMemory, uint32_t fd, uint64_t atim, uint6
   if (Errno err = impl_->Get(fd, kRightFdFilestatSetTimes, &e)) return err;
   timespec ts[2];
   if (!TimesFromFlags(atim, mtim, fst_flags, ts)) return kInval;
-  return futimens(e->host_fd, ts) == 0 ? kSuccess : LastErrno();
+  return OkOr(futimens(e->host_fd, ts) == 0);
 }
 
 Errno WasiCtx::FdRead(GuestMemory m, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
@@ -653,7 +659,7 @@ Errno WasiCtx::PathCreateDirectory(GuestMemory m, uint32_t fd, uint32_t path, ui
   if (Errno err = impl_->Resolve(m, fd, kRightPathCreateDirectory, path, path_len, false, &r)) {
     return err;
   }
-  return mkdirat(r.dir_fd(), r.name().c_str(), 0777) == 0 ? kSuccess : LastErrno();
+  return OkOr(mkdirat(r.dir_fd(), r.name().c_str(), 0777) == 0);
 }
 
 Errno WasiCtx::PathFilestatGet(GuestMemory m, uint32_t fd, uint32_t flags, uint32_t path,
@@ -681,8 +687,7 @@ Errno WasiCtx::PathFilestatSetTimes(GuestMemory m, uint32_t fd, uint32_t flags, 
   }
   timespec ts[2];
   if (!TimesFromFlags(atim, mtim, fst_flags, ts)) return kInval;
-  return utimensat(r.dir_fd(), r.name().c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? kSuccess
-                                                                               : LastErrno();
+  return OkOr(utimensat(r.dir_fd(), r.name().c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
 Errno WasiCtx::PathLink(GuestMemory m, uint32_t old_fd, uint32_t old_flags, uint32_t old_path,
@@ -697,9 +702,7 @@ Errno WasiCtx::PathLink(GuestMemory m, uint32_t old_fd, uint32_t old_flags, uint
           impl_->Resolve(m, new_fd, kRightPathLinkTarget, new_path, new_path_len, false, &to)) {
     return err;
   }
-  return linkat(from.dir_fd(), from.name().c_str(), to.dir_fd(), to.name().c_str(), 0) == 0
-             ? kSuccess
-             : LastErrno();
+  return OkOr(linkat(from.dir_fd(), from.name().c_str(), to.dir_fd(), to.name().c_str(), 0) == 0);
 }
 
 Errno WasiCtx::PathOpen(GuestMemory m, uint32_t fd, uint32_t dirflags, uint32_t path,
@@ -789,7 +792,7 @@ Errno WasiCtx::PathRemoveDirectory(GuestMemory m, uint32_t fd, uint32_t path, ui
   if (Errno err = impl_->Resolve(m, fd, kRightPathRemoveDirectory, path, path_len, false, &r)) {
     return err;
   }
-  return unlinkat(r.dir_fd(), r.name().c_str(), AT_REMOVEDIR) == 0 ? kSuccess : LastErrno();
+  return OkOr(unlinkat(r.dir_fd(), r.name().c_str(), AT_REMOVEDIR) == 0);
 }
 
 Errno WasiCtx::PathRename(GuestMemory m, uint32_t fd, uint32_t old_path, uint32_t old_path_len,
@@ -810,9 +813,7 @@ Errno WasiCtx::PathRename(GuestMemory m, uint32_t fd, uint32_t old_path, uint32_
     }
     if (!S_ISDIR(st.st_mode)) return kNotDir;
   }
-  return renameat(from.dir_fd(), from.name().c_str(), to.dir_fd(), to.name().c_str()) == 0
-             ? kSuccess
-             : LastErrno();
+  return OkOr(renameat(from.dir_fd(), from.name().c_str(), to.dir_fd(), to.name().c_str()) == 0);
 }
 
 Errno WasiCtx::PathSymlink(GuestMemory m, uint32_t old_path, uint32_t old_path_len, uint32_t fd,
@@ -827,7 +828,7 @@ Errno WasiCtx::PathSymlink(GuestMemory m, uint32_t old_path, uint32_t old_path_l
   if (target.find('\0') != std::string::npos) return kIlseq;
   // An absolute target could never be followed inside the sandbox (as in wasmtime).
   if (!target.empty() && target.front() == '/') return kNotCapable;
-  return symlinkat(target.c_str(), r.dir_fd(), r.name().c_str()) == 0 ? kSuccess : LastErrno();
+  return OkOr(symlinkat(target.c_str(), r.dir_fd(), r.name().c_str()) == 0);
 }
 
 Errno WasiCtx::PathUnlinkFile(GuestMemory m, uint32_t fd, uint32_t path, uint32_t path_len) {
@@ -1059,6 +1060,7 @@ struct Binder<M> {
   template <size_t... I>
   static int32_t Invoke(WasiCtx& ctx, GuestMemory m, std::span<const Val> args,
                         std::index_sequence<I...>) {
+    (void)args;  // unused for functions without parameters (sched_yield)
     return static_cast<int32_t>((ctx.*M)(m, ArgOf<A>(args[I])...));
   }
 };
