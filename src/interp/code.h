@@ -50,6 +50,8 @@ struct CompiledFunc {
   uint32_t result_slots = 0;
   uint32_t frame_slots = 0;  ///< Params + locals + deepest operand stack (>= result_slots).
   uint32_t func_index = 0;
+  uint32_t const_base = 0;       ///< First slot of the constant pool (after the locals).
+  std::vector<uint64_t> consts;  ///< Copied to slots const_base.. on entry.
 };
 
 }  // namespace weft::runtime

@@ -469,6 +469,9 @@ do_call : {
   ++ftop;
   fp = args;
   std::memset(fp + cf->param_slots, 0, cf->local_slots * sizeof(uint64_t));
+  if (!cf->consts.empty()) {
+    std::memcpy(fp + cf->const_base, cf->consts.data(), cf->consts.size() * sizeof(uint64_t));
+  }
   if (callee->instance != inst) {
     inst = callee->instance;
     RELOAD_MEM();
@@ -749,6 +752,9 @@ TrapCode Call(runtime::Store& store, FuncInst* func, uint64_t* slots) {
   }
   std::memcpy(base, slots, cf->param_slots * sizeof(uint64_t));
   std::memset(base + cf->param_slots, 0, cf->local_slots * sizeof(uint64_t));
+  if (!cf->consts.empty()) {
+    std::memcpy(base + cf->const_base, cf->consts.data(), cf->consts.size() * sizeof(uint64_t));
+  }
   entry->ret_ip = nullptr;
   entry->ret_fp = nullptr;
   entry->func = func;

@@ -4,7 +4,11 @@
 // first_stack_slot + h ("home") unless it is a deferred local.get, whose value is still in the
 // local's slot; deferred entries are materialised before anything can change the local or
 // before control flow merges (block entry, branches, end), so every label sees values in homes.
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+
+#include <unordered_map>
 
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -21,6 +25,8 @@ using wasm::OpSig;
 using wasm::ValType;
 
 constexpr uint32_t kNone = ~0u;
+constexpr uint32_t kConstTag = 0x80000000u;  // Slot operand naming constant k (before Finish).
+constexpr size_t kMaxConsts = 64;
 
 class Lowerer {
  public:
@@ -52,7 +58,42 @@ class Lowerer {
   }
 
   void Finish() {
-    out_->frame_slots = max_slot_ + 2;  // Slack for v128 temporaries.
+    // Constants go between the locals and the operand stack: shift stack slots up past them.
+    uint32_t nconsts = static_cast<uint32_t>(consts_.size());
+    for (uint32_t w : slot_words_) {
+      uint32_t x = code()[w];
+      if (x & kConstTag) {
+        code()[w] = first_stack_slot_ + (x & ~kConstTag);
+      } else if (x >= first_stack_slot_) {
+        code()[w] = x + nconsts;
+      }
+    }
+    out_->const_base = first_stack_slot_;
+    out_->consts = std::move(consts_);
+    out_->frame_slots = max_slot_ + nconsts + 2;  // Slack for v128 temporaries.
+    if (dump_) Dump();
+  }
+
+  // Debug listing (WEFT_DUMP_CODE=1): one line per instruction, operand words in decimal.
+  void Dump() const {
+    static const char* const kExtra[] = {
+#define WEFT_IOP_NAME(n) #n,
+        WEFT_IOPS(WEFT_IOP_NAME)
+#undef WEFT_IOP_NAME
+    };
+    std::fprintf(stderr, "func %u: params %u locals %u frame %u\n", out_->func_index,
+                 out_->param_slots, out_->local_slots, out_->frame_slots);
+    for (size_t i = 0; i < starts_.size(); ++i) {
+      uint32_t pos = starts_[i].first;
+      uint32_t end = i + 1 < starts_.size() ? starts_[i + 1].first : Pos();
+      IOp op = starts_[i].second;
+      const char* name = op < IOp::kOpCount
+                             ? wasm::GetOpInfo(static_cast<Op>(op)).text
+                             : kExtra[static_cast<size_t>(op) - static_cast<size_t>(IOp::kOpCount) - 1];
+      std::fprintf(stderr, "  %5u %-22s", pos, name);
+      for (uint32_t w = pos + 2; w < end; ++w) std::fprintf(stderr, " %d", static_cast<int32_t>(code()[w]));
+      std::fprintf(stderr, "\n");
+    }
   }
 
   // --- Instructions with fixed signatures ---------------------------------------------------
@@ -62,6 +103,7 @@ class Lowerer {
       case Op::kF32Const:
       case Op::kI64Const:
       case Op::kF64Const: {
+        if (PushConst(imm.bits)) return;
         uint32_t d = PushResult(1);
         Emit(IOp::kConst64);
         MarkDst(d);
@@ -70,6 +112,7 @@ class Lowerer {
         return;
       }
       case Op::kV128Const: {
+        if (PushConst2(imm.bits, imm.bits_hi)) return;
         uint32_t d = PushResult(2);
         Emit(static_cast<IOp>(op));
         MarkDst(d);
@@ -90,7 +133,7 @@ class Lowerer {
         uint32_t d = PushResult(1);
         Emit(IOp::kMemoryGrowOp);
         MarkDst(d);
-        Word(a);
+        Slot(a);
         return;
       }
       case Op::kMemoryFill:
@@ -100,9 +143,9 @@ class Lowerer {
         Emit(op == Op::kMemoryFill   ? IOp::kMemoryFillOp
              : op == Op::kMemoryCopy ? IOp::kMemoryCopyOp
                                      : IOp::kMemoryInitOp);
-        Word(d);
-        Word(s);
-        Word(n);
+        Slot(d);
+        Slot(s);
+        Slot(n);
         if (op == Op::kMemoryInit) Word(imm.index);
         return;
       }
@@ -124,7 +167,7 @@ class Lowerer {
     if (sig.result) d = PushResult(runtime::SlotCount(static_cast<ValType>(sig.result)));
     Emit(static_cast<IOp>(op));
     if (sig.result) MarkDst(d);
-    for (uint32_t i = 0; i < sig.num_params; ++i) Word(src[i]);
+    for (uint32_t i = 0; i < sig.num_params; ++i) Slot(src[i]);
     const wasm::OpInfo& info = wasm::GetOpInfo(op);
     switch (info.imm) {
       case wasm::ImmKind::Mem0:
@@ -165,9 +208,10 @@ class Lowerer {
       ctrls_.push_back(LFrame{kind, false, bs, 0, 0, kNone, kNone, {}});
       return;
     }
-    uint32_t cond = kNone;
-    if (kind == FrameKind::kIf) cond = Pop();
-    MaterializeAll();
+    Entry cond{};
+    if (kind == FrameKind::kIf) cond = PopEntry();
+    MaterializeLocals();
+    MaterializeTop(bs.num_params);
     uint32_t base_entries = static_cast<uint32_t>(vstack_.size()) - bs.num_params;
     uint32_t base_slot = base_entries == 0 ? first_stack_slot_
                                            : vstack_[base_entries - 1].home +
@@ -178,7 +222,7 @@ class Lowerer {
       f.loop_start = Pos();
       EmitChecks();
     } else if (kind == FrameKind::kIf) {
-      f.else_fixup = EmitBranch(IOp::kJumpUnless, cond);
+      f.else_fixup = EmitCondJump(false, cond);
     }
     ctrls_.push_back(std::move(f));
   }
@@ -215,18 +259,14 @@ class Lowerer {
   void Br(uint32_t depth) { BranchTo(depth); }
 
   void BrIf(uint32_t depth) {
-    uint32_t cond = Pop();
+    Entry cond = PopEntry();
     LFrame& t = Target(depth);
     if (t.kind != FrameKind::kFunc && ValuesInPlace(t, LabelArity(t))) {
-      uint32_t start = Pos();
-      Emit(IOp::kJumpIf);
-      Word(cond);
-      uint32_t w = Pos();
-      Word(0);
-      AddFixupAt(t, w, start);
+      uint32_t w = EmitCondJump(true, cond);
+      AddFixupAt(t, w, code()[w]);
       return;
     }
-    uint32_t skip = EmitBranch(IOp::kJumpUnless, cond);
+    uint32_t skip = EmitCondJump(false, cond);
     BranchTo(depth);
     BindLabel();
     Patch(skip, Pos());
@@ -236,7 +276,7 @@ class Lowerer {
     uint32_t idx = Pop();
     uint32_t start = Pos();
     Emit(IOp::kJumpTable);
-    Word(idx);
+    Slot(idx);
     Word(static_cast<uint32_t>(targets.size()));
     uint32_t table = Pos();
     for (size_t i = 0; i <= targets.size(); ++i) Word(0);
@@ -262,7 +302,7 @@ class Lowerer {
     uint32_t arg = ArgsBase(static_cast<uint32_t>(ft.params.size()));
     Emit(IOp::kCallOp);
     Word(func_index);
-    Word(arg);
+    Slot(arg);
     PushCallResults(arg, ft);
   }
 
@@ -273,8 +313,8 @@ class Lowerer {
     Emit(IOp::kCallIndirectOp);
     Word(cm_.type_ids[type_index]);
     Word(table);
-    Word(arg);
-    Word(index);
+    Slot(arg);
+    Slot(index);
     PushCallResults(arg, ft);
   }
 
@@ -286,9 +326,9 @@ class Lowerer {
     uint32_t d = PushResult(n);
     Emit(n == 2 ? IOp::kSelect2 : IOp::kSelect1);
     MarkDst(d);
-    Word(a);
-    Word(b);
-    Word(c);
+    Slot(a);
+    Slot(b);
+    Slot(c);
   }
 
   void LocalGet(uint32_t i, ValType) {
@@ -312,7 +352,7 @@ class Lowerer {
     uint32_t s = Pop();
     Emit(runtime::SlotCount(t) == 2 ? IOp::kGlobalSet2 : IOp::kGlobalSet1);
     Word(i);
-    Word(s);
+    Slot(s);
   }
 
   void TableOp(Op op, const Imm& imm) {
@@ -322,15 +362,15 @@ class Lowerer {
         uint32_t d = PushResult(1);
         Emit(IOp::kTableGetOp);
         MarkDst(d);
-        Word(i);
+        Slot(i);
         Word(imm.index);
         return;
       }
       case Op::kTableSet: {
         uint32_t v = Pop(), i = Pop();
         Emit(IOp::kTableSetOp);
-        Word(i);
-        Word(v);
+        Slot(i);
+        Slot(v);
         Word(imm.index);
         return;
       }
@@ -346,17 +386,17 @@ class Lowerer {
         uint32_t d = PushResult(1);
         Emit(IOp::kTableGrowOp);
         MarkDst(d);
-        Word(v);
-        Word(n);
+        Slot(v);
+        Slot(n);
         Word(imm.index);
         return;
       }
       case Op::kTableFill: {
         uint32_t n = Pop(), v = Pop(), i = Pop();
         Emit(IOp::kTableFillOp);
-        Word(i);
-        Word(v);
-        Word(n);
+        Slot(i);
+        Slot(v);
+        Slot(n);
         Word(imm.index);
         return;
       }
@@ -364,9 +404,9 @@ class Lowerer {
       case Op::kTableCopy: {
         uint32_t n = Pop(), s = Pop(), d = Pop();
         Emit(op == Op::kTableInit ? IOp::kTableInitOp : IOp::kTableCopyOp);
-        Word(d);
-        Word(s);
-        Word(n);
+        Slot(d);
+        Slot(s);
+        Slot(n);
         Word(imm.index);
         Word(imm.index2);
         return;
@@ -377,6 +417,7 @@ class Lowerer {
   }
 
   void RefNull(ValType) {
+    if (PushConst(0)) return;
     uint32_t d = PushResult(1);
     Emit(IOp::kConst64);
     MarkDst(d);
@@ -388,7 +429,7 @@ class Lowerer {
     uint32_t d = PushResult(1);
     Emit(IOp::kRefIsNullOp);
     MarkDst(d);
-    Word(s);
+    Slot(s);
   }
   void RefFunc(uint32_t i) {
     uint32_t d = PushResult(1);
@@ -419,8 +460,42 @@ class Lowerer {
   std::vector<uint32_t>& code() { return out_->code; }
   const std::vector<uint32_t>& code() const { return out_->code; }
   void Word(uint32_t w) { code().push_back(w); }
+  // A frame-slot operand: relocated by Finish() (constants and operand-stack slots move).
+  void Slot(uint32_t x) {
+    slot_words_.push_back(Pos());
+    Word(x);
+  }
+  // Pools a constant in a frame slot (copied in at function entry); false when the pool is full.
+  bool PushConst(uint64_t bits) {
+    auto it = const_index_.find(bits);
+    uint32_t k;
+    if (it != const_index_.end()) {
+      k = it->second;
+    } else {
+      if (consts_.size() >= kMaxConsts) return false;
+      k = static_cast<uint32_t>(consts_.size());
+      consts_.push_back(bits);
+      const_index_.emplace(bits, k);
+    }
+    uint32_t home = NextHome();
+    vstack_.push_back(Entry{home, kConstTag | k, 1, kNone});
+    Grow(home + 1);
+    return true;
+  }
+  bool PushConst2(uint64_t lo, uint64_t hi) {
+    if (consts_.size() + 2 > kMaxConsts) return false;
+    uint32_t k = static_cast<uint32_t>(consts_.size());
+    consts_.push_back(lo);
+    consts_.push_back(hi);
+    uint32_t home = NextHome();
+    vstack_.push_back(Entry{home, kConstTag | k, 2, kNone});
+    Grow(home + 2);
+    return true;
+  }
   void Emit(IOp op) {
+    if (dump_) starts_.emplace_back(Pos(), op);
     last_op_ = Pos();
+    last_iop_ = op;
     last_dst_ = kNone;
     const void* h = handlers_[static_cast<size_t>(op)];
     uint32_t w[2];
@@ -431,7 +506,7 @@ class Lowerer {
   // Records that the instruction just emitted writes its result to its first operand word.
   void MarkDst(uint32_t d) {
     last_dst_ = Pos();
-    Word(d);
+    Slot(d);
   }
   void BindLabel() { last_dst_ = kNone; last_op_ = kNone; }
 
@@ -449,6 +524,11 @@ class Lowerer {
     Grow(home + n);
     return home;
   }
+  Entry PopEntry() {
+    Entry e = vstack_.back();
+    vstack_.pop_back();
+    return e;
+  }
   uint32_t Pop() {
     Entry e = vstack_.back();
     vstack_.pop_back();
@@ -460,11 +540,15 @@ class Lowerer {
     return s;
   }
 
-  void EmitCopy(uint32_t dst, uint32_t src, uint32_t n) {
-    if (dst == src) return;
+  void EmitCopy(uint32_t dst, uint32_t src, uint32_t n, bool dst_absolute = false) {
+    if (dst == src && !dst_absolute) return;
     Emit(n == 2 ? IOp::kCopy2 : IOp::kCopy);
-    Word(dst);
-    Word(src);
+    if (dst_absolute) {
+      Word(dst);  // A result position: not an operand-stack slot, never relocated.
+    } else {
+      Slot(dst);
+    }
+    Slot(src);
   }
   void Materialize(Entry& e) {
     if (e.src != e.home) {
@@ -473,8 +557,11 @@ class Lowerer {
       e.local = kNone;
     }
   }
-  void MaterializeAll() {
-    for (Entry& e : vstack_) Materialize(e);
+  // Before a block: deferred locals could be changed inside it (constants cannot).
+  void MaterializeLocals() {
+    for (Entry& e : vstack_) {
+      if (e.local != kNone) Materialize(e);
+    }
   }
   void MaterializeTop(uint32_t k) {
     for (size_t i = vstack_.size() - k; i < vstack_.size(); ++i) Materialize(vstack_[i]);
@@ -526,11 +613,57 @@ class Lowerer {
   uint32_t EmitBranch(IOp op, uint32_t cond) {
     uint32_t start = Pos();
     Emit(op);
-    if (cond != kNone) Word(cond);
+    if (cond != kNone) Slot(cond);
     uint32_t w = Pos();
     Word(start);  // Temporarily the instruction start; Patch() makes it relative.
     return w;
   }
+  // A conditional jump on `cond` (taken when it is non-zero if `if_true`, else when zero), fused
+  // with the i32 comparison that produced it when that was the last instruction emitted.
+  // Returns the offset word, holding the instruction start until patched.
+  uint32_t EmitCondJump(bool if_true, const Entry& cond) {
+    if (cond.src == cond.home && last_dst_ != kNone && code()[last_dst_] == cond.home &&
+        last_op_ != kNone && last_dst_ == last_op_ + 2) {
+      IOp fused = FusedJump(last_iop_, if_true);
+      if (fused != IOp::kInvalid || last_iop_ == IOp::kI32Eqz) {
+        uint32_t a = code()[last_op_ + 3];
+        uint32_t b = last_iop_ == IOp::kI32Eqz ? 0 : code()[last_op_ + 4];
+        IOp prev = last_iop_;
+        code().resize(last_op_);
+        while (!slot_words_.empty() && slot_words_.back() >= last_op_) slot_words_.pop_back();
+        if (dump_) starts_.pop_back();
+        uint32_t start = Pos();
+        if (prev == IOp::kI32Eqz) {
+          Emit(if_true ? IOp::kJumpUnless : IOp::kJumpIf);
+          Slot(a);
+        } else {
+          Emit(fused);
+          Slot(a);
+          Slot(b);
+        }
+        uint32_t w = Pos();
+        Word(start);
+        return w;
+      }
+    }
+    return EmitBranch(if_true ? IOp::kJumpIf : IOp::kJumpUnless, cond.src);
+  }
+  static IOp FusedJump(IOp cmp, bool if_true) {
+    switch (cmp) {
+      case IOp::kI32Eq: return if_true ? IOp::kJumpIfI32Eq : IOp::kJumpIfI32Ne;
+      case IOp::kI32Ne: return if_true ? IOp::kJumpIfI32Ne : IOp::kJumpIfI32Eq;
+      case IOp::kI32LtS: return if_true ? IOp::kJumpIfI32LtS : IOp::kJumpIfI32GeS;
+      case IOp::kI32LtU: return if_true ? IOp::kJumpIfI32LtU : IOp::kJumpIfI32GeU;
+      case IOp::kI32GtS: return if_true ? IOp::kJumpIfI32GtS : IOp::kJumpIfI32LeS;
+      case IOp::kI32GtU: return if_true ? IOp::kJumpIfI32GtU : IOp::kJumpIfI32LeU;
+      case IOp::kI32LeS: return if_true ? IOp::kJumpIfI32LeS : IOp::kJumpIfI32GtS;
+      case IOp::kI32LeU: return if_true ? IOp::kJumpIfI32LeU : IOp::kJumpIfI32GtU;
+      case IOp::kI32GeS: return if_true ? IOp::kJumpIfI32GeS : IOp::kJumpIfI32LtS;
+      case IOp::kI32GeU: return if_true ? IOp::kJumpIfI32GeU : IOp::kJumpIfI32LtU;
+      default: return IOp::kInvalid;
+    }
+  }
+
   void Patch(uint32_t word, uint32_t target) {
     uint32_t start = code()[word];
     code()[word] = target - start;  // Relative, two's complement for backward jumps.
@@ -574,7 +707,7 @@ class Lowerer {
     }
     uint32_t dst = 0;
     for (size_t i = vstack_.size() - k; i < vstack_.size(); ++i) {
-      EmitCopy(dst, vstack_[i].home, vstack_[i].n);
+      EmitCopy(dst, vstack_[i].home, vstack_[i].n, /*dst_absolute=*/true);
       dst += vstack_[i].n;
     }
     Emit(IOp::kRet);
@@ -628,6 +761,12 @@ class Lowerer {
   uint32_t first_stack_slot_ = 0;
   uint32_t max_slot_ = 0;
   std::vector<Entry> vstack_;
+  std::vector<uint32_t> slot_words_;
+  std::vector<uint64_t> consts_;
+  std::unordered_map<uint64_t, uint32_t> const_index_;
+  IOp last_iop_ = IOp::kInvalid;
+  bool dump_ = std::getenv("WEFT_DUMP_CODE") != nullptr;
+  std::vector<std::pair<uint32_t, IOp>> starts_;
   std::vector<LFrame> ctrls_;
   uint32_t last_op_ = kNone;
   uint32_t last_dst_ = kNone;
