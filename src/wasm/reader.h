@@ -67,10 +67,7 @@ class Reader {
       *out = data_[pos_++];
       return true;
     }
-    uint64_t v;
-    if (!ReadLeb(32, false, &v)) return false;
-    *out = static_cast<uint32_t>(v);
-    return true;
+    return ReadVarU32Slow(out);
   }
   bool ReadVarS32(int32_t* out) {
     if (WEFT_LIKELY(pos_ < size_ && data_[pos_] < 0x80)) {
@@ -78,10 +75,7 @@ class Reader {
       *out = static_cast<int32_t>(static_cast<int8_t>(static_cast<uint8_t>(b << 1))) >> 1;
       return true;
     }
-    uint64_t v;
-    if (!ReadLeb(32, true, &v)) return false;
-    *out = static_cast<int32_t>(static_cast<uint32_t>(v));
-    return true;
+    return ReadVarS32Slow(out);
   }
   /// Signed 33-bit integer (block types: a negative single byte is a value type or the empty
   /// type, a non-negative value is a type index).
@@ -185,6 +179,50 @@ class Reader {
   }
 
  private:
+  // Multi-byte 32-bit forms, kept apart from the generic ReadLeb because body validation
+  // reads them for most immediates (indices, offsets, i32.const).
+  bool ReadVarU32Slow(uint32_t* out) {
+    uint32_t result = 0;
+    for (unsigned shift = 0; shift < 28; shift += 7) {
+      if (WEFT_UNLIKELY(pos_ >= size_)) return Fail("unexpected end");
+      uint8_t b = data_[pos_++];
+      result |= static_cast<uint32_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        *out = result;
+        return true;
+      }
+    }
+    if (WEFT_UNLIKELY(pos_ >= size_)) return Fail("unexpected end");
+    uint8_t b = data_[pos_++];
+    if (b & 0x80) return FailAt(offset() - 1, "integer representation too long");
+    if (b & 0x70) return FailAt(offset() - 1, "integer too large");
+    *out = result | static_cast<uint32_t>(b) << 28;
+    return true;
+  }
+  bool ReadVarS32Slow(int32_t* out) {
+    uint32_t result = 0;
+    for (unsigned shift = 0; shift < 28; shift += 7) {
+      if (WEFT_UNLIKELY(pos_ >= size_)) return Fail("unexpected end");
+      uint8_t b = data_[pos_++];
+      result |= static_cast<uint32_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        // Sign-extend from bit shift+6.
+        unsigned width = shift + 7;
+        uint32_t sign = uint32_t{1} << (width - 1);
+        *out = static_cast<int32_t>((result ^ sign) - sign);
+        return true;
+      }
+    }
+    if (WEFT_UNLIKELY(pos_ >= size_)) return Fail("unexpected end");
+    uint8_t b = data_[pos_++];
+    if (b & 0x80) return FailAt(offset() - 1, "integer representation too long");
+    // Bits 4-6 of the fifth byte lie beyond 32 bits: they must repeat the sign bit (bit 3).
+    uint8_t extra = b & 0x70;
+    if (extra != ((b & 0x08) ? 0x70 : 0x00)) return FailAt(offset() - 1, "integer too large");
+    *out = static_cast<int32_t>(result | static_cast<uint32_t>(b) << 28);
+    return true;
+  }
+
   /// General LEB128 of at most ceil(bits/7) bytes. Padded encodings are accepted; a final
   /// byte with the continuation bit is "integer representation too long"; bits of the final
   /// byte beyond `bits` must be zero (unsigned) or copies of the sign bit (signed), else

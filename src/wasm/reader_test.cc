@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
 #include <vector>
 
 namespace weft::wasm {
@@ -177,6 +179,66 @@ TEST(ReaderTest, Names) {
       {0xc3},
   };
   for (const auto& s : bad) EXPECT_FALSE(Reader::IsValidUtf8(s.data(), s.size()));
+}
+
+
+// Straightforward model of the spec's LEB128 rules for N-bit integers, for cross-checking.
+std::string ModelLeb(const std::vector<uint8_t>& b, unsigned bits, bool is_signed, int64_t* out) {
+  const size_t max_bytes = (bits + 6) / 7;
+  __int128 value = 0;
+  size_t i = 0;
+  for (;; ++i) {
+    if (i >= max_bytes) return "integer representation too long";
+    if (i >= b.size()) return "unexpected end";
+    value |= static_cast<__int128>(b[i] & 0x7f) << (7 * i);
+    if (!(b[i] & 0x80)) break;
+  }
+  const unsigned total = 7 * static_cast<unsigned>(i + 1);
+  if (is_signed && (b[i] & 0x40)) value -= static_cast<__int128>(1) << total;
+  const __int128 lo = is_signed ? -(static_cast<__int128>(1) << (bits - 1)) : 0;
+  const __int128 hi = is_signed ? (static_cast<__int128>(1) << (bits - 1)) - 1
+                                : (static_cast<__int128>(1) << bits) - 1;
+  if (value < lo || value > hi) return "integer too large";
+  *out = static_cast<int64_t>(value);
+  return "ok";
+}
+
+TEST(ReaderTest, Leb32MatchesModel) {
+  std::mt19937 rng(42);
+  for (int iter = 0; iter < 200000; ++iter) {
+    std::vector<uint8_t> b(1 + rng() % 6);
+    for (auto& x : b) {
+      uint32_t r = rng();
+      // Bias towards continuation bytes and the interesting top bits.
+      x = (r & 0x100) ? static_cast<uint8_t>(r | 0x80) : static_cast<uint8_t>(r);
+      if ((r & 0x600) == 0) x = (r & 0x800) ? 0x7f : 0x00;
+    }
+    for (bool is_signed : {false, true}) {
+      int64_t want = 0;
+      std::string model = ModelLeb(b, 32, is_signed, &want);
+      Reader r(b);
+      bool ok;
+      int64_t got = 0;
+      if (is_signed) {
+        int32_t v;
+        ok = r.ReadVarS32(&v);
+        got = v;
+      } else {
+        uint32_t v;
+        ok = r.ReadVarU32(&v);
+        got = v;
+      }
+      ASSERT_EQ(ok ? "ok" : r.error().message(), model) << is_signed << " iter " << iter;
+      if (ok) ASSERT_EQ(got, want);
+      // The generic path (s33 / s64 / u64) against the same model.
+      Reader r33(b);
+      int64_t v33 = 0, want33 = 0;
+      std::string model33 = ModelLeb(b, 33, true, &want33);
+      bool ok33 = r33.ReadVarS33(&v33);
+      ASSERT_EQ(ok33 ? "ok" : r33.error().message(), model33);
+      if (ok33) ASSERT_EQ(v33, want33);
+    }
+  }
 }
 
 }  // namespace
