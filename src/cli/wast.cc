@@ -378,6 +378,16 @@ bool MessageMatches(const std::string& got, const std::string& want) {
          want[got.size()] == ' ';
 }
 
+const char* CodeName(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kMalformed: return "malformed";
+    case ErrorCode::kInvalid: return "invalid";
+    case ErrorCode::kUnlinkable: return "unlinkable";
+    case ErrorCode::kTrap: return "trap";
+    default: return "error";
+  }
+}
+
 bool ReadFile(const std::string& path, std::vector<uint8_t>* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -629,7 +639,7 @@ class Runner {
     ErrorCode want = type == "assert_malformed" ? ErrorCode::kMalformed : ErrorCode::kInvalid;
     if (e.code() == ErrorCode::kIo) return Fail(cmd, what, e.ToString());
     if (e.code() != want || !MessageMatches(e.message(), text)) {
-      Note(cmd, "rejected with a different reason: " + e.ToString());
+      Note(cmd, std::string("rejected with a different reason: ") + CodeName(e.code()) + ": " + e.ToString());
     }
     Pass(cmd, what);
   }
@@ -642,7 +652,8 @@ class Runner {
     Expected<Instance> inst = Instantiate(*module);
     if (inst.ok()) return Fail(cmd, what, "instantiation succeeded; expected: " + text);
     if (inst.error().code() != ErrorCode::kUnlinkable || !MessageMatches(inst.error().message(), text)) {
-      Note(cmd, "failed with a different reason: " + inst.error().ToString());
+      Note(cmd, std::string("failed with a different reason: ") + CodeName(inst.error().code()) + ": " +
+                   inst.error().ToString());
     }
     Pass(cmd, what);
   }
