@@ -666,8 +666,12 @@ Error Decoder::Run() {
 }  // namespace
 
 Expected<Module> Decode(std::span<const uint8_t> bytes) {
+  return Decode(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+Expected<Module> Decode(std::vector<uint8_t>&& bytes) {
   Module m;
-  m.bytes.assign(bytes.begin(), bytes.end());
+  m.bytes = std::move(bytes);
   Decoder d(m);
   if (Error e = d.Run(); !e.ok()) return e;
   return m;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "wasm/module.h"
 #include "weft/error.h"
@@ -16,5 +17,9 @@ namespace weft::wasm {
 /// offset of the problem, with the specification's wording where it has one
 /// ("magic header not detected", "unexpected end", "integer too large", ...).
 Expected<Module> Decode(std::span<const uint8_t> bytes);
+
+/// As above, taking ownership of the buffer instead of copying it (saves a copy of the whole
+/// binary for large modules).
+Expected<Module> Decode(std::vector<uint8_t>&& bytes);
 
 }  // namespace weft::wasm
