@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -88,6 +89,9 @@ class Watchdog {
 }  // namespace
 
 int RunMain(const RunOptions& o) {
+  // A guest writing to a closed pipe (`weft run prog | head -1`) gets EPIPE from fd_write,
+  // as under wasmtime and node, instead of weft dying from SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   // Options first: a bad flag is reported before any work.
   std::optional<std::chrono::nanoseconds> timeout;
   if (o.timeout) {

@@ -82,6 +82,17 @@ wat sleep '(module
     (i32.store (i32.const 16) (i32.const 1))
     (i64.store (i32.const 24) (i64.const 10000000000))
     (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))))'
+wat writer '(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (local $err i32)
+    (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 4096))
+    ;; Write until fd_write fails, then exit with its errno (EPIPE = 64 once the reader is gone).
+    (loop $l
+      (local.set $err (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (br_if $l (i32.eqz (local.get $err))))
+    (call $exit (local.get $err))))'
 head -c 40 add.wasm >add_truncated.wasm
 
 # --- bad input
@@ -128,6 +139,12 @@ check "trap context"        134 '' 'failed to run main module `divide.wasm`' 5 -
 check "trap backtrace"      134 '' '0: .*divide' 5 -- run divide.wasm
 check "trap backtrace 2"    134 '' '1: .*caller' 5 -- run divide.wasm
 check "start function trap" 134 '' 'unreachable' 5 -- run start_trap.wasm
+
+# A closed stdout pipe is EPIPE for the guest, not SIGPIPE for weft.
+timeout 20 "$WEFT" run writer.wasm | head -c 10 >/dev/null
+status=${PIPESTATUS[0]}
+if [[ $status == 64 ]]; then pass=$((pass + 1)); echo "ok   closed pipe gives EPIPE"; else
+  fail=$((fail + 1)); echo "FAIL closed pipe gives EPIPE: status $status (want 64)"; fi
 
 if [[ -n $GUEST_DIR && -f $GUEST_DIR/args_env.wasm ]]; then
   cp "$GUEST_DIR/args_env.wasm" .
