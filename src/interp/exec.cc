@@ -94,7 +94,7 @@ inline void Wr(uint64_t* p, V128 v) {
   p[1] = v.hi;
 }
 
-runtime::CompiledFunc* GetCompiled(FuncInst* f) {
+runtime::CompiledFunc* GetCompiledSlow(FuncInst* f) {
   const runtime::CompiledModule& cm = *f->instance->module;
   std::atomic<runtime::CompiledFunc*>& slot =
       cm.code[f->func_index - cm.module.num_imported_funcs];
@@ -102,6 +102,12 @@ runtime::CompiledFunc* GetCompiled(FuncInst* f) {
   if (WEFT_LIKELY(cf != nullptr)) return cf;
   if (!Compile(cm, f->func_index).ok()) return nullptr;
   return slot.load(std::memory_order_acquire);
+}
+
+inline runtime::CompiledFunc* GetCompiled(FuncInst* f) {
+  if (WEFT_LIKELY(f->compiled != nullptr)) return f->compiled;
+  f->compiled = GetCompiledSlow(f);
+  return f->compiled;
 }
 
 const void* const* g_handlers = nullptr;
@@ -468,9 +474,12 @@ do_call : {
   ftop->func = callee;
   ++ftop;
   fp = args;
-  std::memset(fp + cf->param_slots, 0, cf->local_slots * sizeof(uint64_t));
-  if (!cf->consts.empty()) {
-    std::memcpy(fp + cf->const_base, cf->consts.data(), cf->consts.size() * sizeof(uint64_t));
+  {
+    uint64_t* l = fp + cf->param_slots;
+    for (uint32_t i = 0, n = cf->local_slots; i < n; ++i) l[i] = 0;
+    const uint64_t* c = cf->consts.data();
+    uint64_t* cd = fp + cf->const_base;
+    for (size_t i = 0, n = cf->consts.size(); i < n; ++i) cd[i] = c[i];
   }
   if (callee->instance != inst) {
     inst = callee->instance;

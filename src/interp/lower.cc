@@ -26,6 +26,7 @@ using wasm::ValType;
 
 constexpr uint32_t kNone = ~0u;
 constexpr uint32_t kConstTag = 0x80000000u;  // Slot operand naming constant k (before Finish).
+constexpr uint32_t kAbsTag = 0x40000000u;    // Absolute slot operand (never relocated).
 constexpr size_t kMaxConsts = 64;
 
 class Lowerer {
@@ -62,7 +63,9 @@ class Lowerer {
     uint32_t nconsts = static_cast<uint32_t>(consts_.size());
     for (uint32_t w : slot_words_) {
       uint32_t x = code()[w];
-      if (x & kConstTag) {
+      if (x & kAbsTag) {
+        code()[w] = x & ~kAbsTag;
+      } else if (x & kConstTag) {
         code()[w] = first_stack_slot_ + (x & ~kConstTag);
       } else if (x >= first_stack_slot_) {
         code()[w] = x + nconsts;
@@ -217,8 +220,8 @@ class Lowerer {
                                            : vstack_[base_entries - 1].home +
                                                  vstack_[base_entries - 1].n;
     LFrame f{kind, true, bs, base_entries, base_slot, kNone, kNone, {}};
-    BindLabel();
     if (kind == FrameKind::kLoop) {
+      BindLabel();
       f.loop_start = Pos();
       EmitChecks();
     } else if (kind == FrameKind::kIf) {
@@ -702,6 +705,13 @@ class Lowerer {
   // Moves the top `k` values to slots 0.. and returns, without changing the stack model:
   // deferred values go to their homes first, so no copy overwrites a later source.
   void EmitReturn(uint32_t k) {
+    if (k == 1 && vstack_.back().src == vstack_.back().home && IsLastResult(vstack_.back())) {
+      // The last instruction produced the only result: have it write slot 0 directly.
+      code()[last_dst_] = kAbsTag;
+      last_dst_ = kNone;
+      Emit(IOp::kRet);
+      return;
+    }
     for (size_t i = vstack_.size() - k; i < vstack_.size(); ++i) {
       EmitCopy(vstack_[i].home, vstack_[i].src, vstack_[i].n);
     }

@@ -462,15 +462,20 @@ inline __m128 Min(__m128 a, __m128 b) { return _mm_min_ps(a, b); }
 inline __m128d Min(__m128d a, __m128d b) { return _mm_min_pd(a, b); }
 inline __m128 Max(__m128 a, __m128 b) { return _mm_max_ps(a, b); }
 inline __m128d Max(__m128d a, __m128d b) { return _mm_max_pd(a, b); }
-inline __m128 Splat(__m128, float x) { return _mm_set1_ps(x); }
+inline __m128 Splat(__m128, double x) { return _mm_set1_ps(static_cast<float>(x)); }
 inline __m128d Splat(__m128d, double x) { return _mm_set1_pd(x); }
-// Logical right shift of each lane by `n` bits (lane width of the overload).
-inline __m128 Srl(__m128 a, int n) {
-  return _mm_castsi128_ps(_mm_srli_epi32(_mm_castps_si128(a), n));
+inline __m128 TwoPowMant(__m128 x) { return Splat(x, FBits<float>::kTwoPowMant); }
+inline __m128d TwoPowMant(__m128d x) { return Splat(x, FBits<double>::kTwoPowMant); }
+// Clears, in the all-ones lanes of `nan`, the payload bits below the quiet bit of `s`.
+inline __m128 CanonicalizeNaN(__m128 nan, __m128 s) {
+  return _mm_andnot_ps(_mm_castsi128_ps(_mm_srli_epi32(_mm_castps_si128(nan), 10)), s);
 }
-inline __m128d Srl(__m128d a, int n) {
-  return _mm_castsi128_pd(_mm_srli_epi64(_mm_castpd_si128(a), n));
+inline __m128d CanonicalizeNaN(__m128d nan, __m128d s) {
+  return _mm_andnot_pd(_mm_castsi128_pd(_mm_srli_epi64(_mm_castpd_si128(nan), 13)), s);
 }
+
+// The templates below take the vector type only by deduction (GCC warns when __m128 is
+// spelled as a template argument).
 
 // min/max with wasm semantics from minps/maxps, which return their second operand when
 // either is NaN or both are zero: evaluate both operand orders and merge (the sequence V8 and
@@ -481,8 +486,7 @@ inline M WasmMin(M a, M b) {
   M s = Or(t1, t2);          // merges -0/+0 and propagates NaN
   M nan = Unord(t2, s);      // lanes that are NaN
   s = Or(s, nan);            // NaN lanes: all ones
-  nan = Srl(nan, std::is_same_v<M, __m128> ? 10 : 13);
-  return AndNot(nan, s);     // clear the payload below the quiet bit
+  return CanonicalizeNaN(nan, s);
 }
 template <typename M>
 inline M WasmMax(M a, M b) {
@@ -490,42 +494,28 @@ inline M WasmMax(M a, M b) {
   M d = Xor(t1, t2);         // differs only for NaNs and -0/+0 pairs
   M s = Or(t1, d);           // NaN stays NaN; -0/+0 becomes -0
   s = Sub(s, d);             // -0/+0: -0 - (-0 ^ +0) = +0; NaN stays NaN
-  M nan = Unord(d, s);
-  nan = Srl(nan, std::is_same_v<M, __m128> ? 10 : 13);
-  return AndNot(nan, s);
+  return CanonicalizeNaN(Unord(d, s), s);
 }
 
-// Round to nearest even in the default rounding mode (see FNearest), branch-free.
-template <typename M, typename F>
-inline M RoundNearest(M x, M& sign_bits, M& small) {
-  M sign = Splat(x, F(-0.0));
-  M big = Splat(x, FBits<F>::kTwoPowMant);
-  sign_bits = And(sign, x);
-  M ax = AndNot(sign, x);
-  small = Lt(ax, big);  // false for NaN and infinities
-  return Sub(Add(ax, big), big);
-}
+// Rounding to an integral value, branch-free, by the same 2^mantissa trick as FNearest.
 // kind: 0 nearest, 1 ceil, 2 floor, 3 trunc.
-template <typename M, typename F, int kind>
+template <int kind, typename M>
 inline M Round(M x) {
-  M sign_bits, small;
-  M one = Splat(x, F(1));
-  M r;
+  M sign = Splat(x, -0.0), one = Splat(x, 1.0), big = TwoPowMant(x);
+  M sign_bits = And(sign, x);
+  M ax = AndNot(sign, x);
+  M small = Lt(ax, big);  // false for NaN and infinities
+  M r = Sub(Add(ax, big), big);  // nearest(|x|)
   if constexpr (kind == 3) {
-    M sign = Splat(x, F(-0.0));
-    M ax = AndNot(sign, x);
-    r = RoundNearest<M, F>(ax, sign_bits, small);
     r = Sub(r, And(Lt(ax, r), one));
-    sign_bits = And(sign, x);
   } else {
-    r = RoundNearest<M, F>(x, sign_bits, small);
     r = Or(r, sign_bits);
     if constexpr (kind == 1) r = Add(r, And(Lt(r, x), one));
     if constexpr (kind == 2) r = Sub(r, And(Lt(x, r), one));
   }
   r = Or(r, sign_bits);  // results in (-1, 0] keep the sign of x
   // Large, infinite and NaN lanes: x + 0 keeps integral values and quiets NaNs.
-  M other = Add(x, Splat(x, F(0)));
+  M other = Add(x, Splat(x, 0.0));
   return Or(And(small, r), AndNot(small, other));
 }
 #endif
@@ -1167,10 +1157,10 @@ inline V128 F64x2Pmax(V128 a, V128 b) {
 #elif defined(WEFT_SIMD_SSE2)
 #define WEFT_SIMD_ROUND(Name, kind)                                                         \
   inline V128 Name##F32(V128 a) {                                                           \
-    return simd_impl::FromF(simd_impl::Round<__m128, float, kind>(simd_impl::ToF(a)));     \
+    return simd_impl::FromF(simd_impl::Round<kind>(simd_impl::ToF(a)));                   \
   }                                                                                         \
   inline V128 Name##F64(V128 a) {                                                           \
-    return simd_impl::FromD(simd_impl::Round<__m128d, double, kind>(simd_impl::ToD(a)));   \
+    return simd_impl::FromD(simd_impl::Round<kind>(simd_impl::ToD(a)));                   \
   }
 #endif
 #ifdef WEFT_SIMD_ROUND

@@ -104,6 +104,7 @@ struct FuncInst {
   uint32_t func_index = 0;       ///< Index in the instance's module (wasm functions).
   std::shared_ptr<HostFunc> host;  ///< Non-null for host functions.
   wasm::FuncType host_type;        ///< Storage for a host function's type.
+  CompiledFunc* compiled = nullptr;  ///< Interpreter's cache of the lowered code (wasm functions).
 };
 
 struct MemoryInst {
