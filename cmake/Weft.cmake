@@ -15,6 +15,12 @@ if(WEFT_SANITIZE)
   add_compile_definitions(WEFT_SANITIZE=1)
 endif()
 
+if(WEFT_FUZZ)
+  # Coverage instrumentation for every library, so libFuzzer is guided through the code under
+  # test; only the fuzz executables link libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # weft_library(NAME <name> [DEPS <libs...>] [PUBLIC_DEPS <libs...>])
 # Builds src/<name>/*.cc (except *_test.cc and *_fuzz.cc) into library weft_<name>, and the
 # *_test.cc beside them into the test binary weft_<name>_test, registered with CTest.
