@@ -20,7 +20,7 @@ enum class IOp : uint16_t {
 #include "wasm/opcodes.def"
   kOpCount,
 #define WEFT_IOPS(X)                                                                         \
-  X(Invalid) X(Copy) X(Copy2) X(Jump) X(JumpIf) X(JumpUnless) X(JumpTable) X(Ret) X(CallOp)        \
+  X(Invalid) X(Copy) X(Copy2) X(Jump) X(JumpIf) X(JumpUnless) X(JumpIfR) X(JumpUnlessR) X(JumpTable) X(Ret) X(CallOp)        \
   X(CallIndirectOp) X(Trap) X(Select1) X(Select2) X(GlobalGet1) X(GlobalGet2) X(GlobalSet1)   \
   X(GlobalSet2) X(TableGetOp) X(TableSetOp) X(TableSizeOp) X(TableGrowOp) X(TableFillOp)      \
   X(TableInitOp) X(TableCopyOp) X(ElemDropOp) X(MemorySizeOp) X(MemoryGrowOp)                \
@@ -37,6 +37,12 @@ enum class IOp : uint16_t {
 
 /// Handler addresses indexed by IOp (filled once by the interpreter loop).
 const void* const* HandlerTable();
+
+/// Accumulator variants of each wasm op's handler (null where none): [0] plain, [1] operand a
+/// from the accumulator, [2] operand b from it, [3] result to it, [4] = [1]+[3], [5] = [2]+[3].
+/// Operand words are the same in every variant, so switching variant patches only the handler.
+inline constexpr int kNumVariants = 6;
+const void* const (*VariantTable())[kNumVariants];
 
 }  // namespace weft::interp
 

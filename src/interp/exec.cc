@@ -94,6 +94,16 @@ inline void Wr(uint64_t* p, V128 v) {
   p[1] = v.hi;
 }
 
+// The accumulator register: raw bits of an i32/i64/f32/f64 value (same convention as a slot).
+template <typename T>
+inline T FromAcc(uint64_t a) {
+  return Rd<T>(&a);
+}
+inline uint64_t ToAcc(u32 v) { return v; }
+inline uint64_t ToAcc(u64 v) { return v; }
+inline uint64_t ToAcc(float v) { return std::bit_cast<u32>(v); }
+inline uint64_t ToAcc(double v) { return std::bit_cast<u64>(v); }
+
 runtime::CompiledFunc* GetCompiledSlow(FuncInst* f) {
   const runtime::CompiledModule& cm = *f->instance->module;
   std::atomic<runtime::CompiledFunc*>& slot =
@@ -111,6 +121,7 @@ inline runtime::CompiledFunc* GetCompiled(FuncInst* f) {
 }
 
 const void* const* g_handlers = nullptr;
+const void* const (*g_variants)[kNumVariants] = nullptr;
 
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
@@ -133,8 +144,112 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
 #undef WEFT_IOP_LABEL
   };
   static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(IOp::kCount));
+
+  // Accumulator variants per wasm op: [0] plain, [1] a from acc, [2] b from acc, [3] result
+  // to acc, [4] a from acc and result to acc, [5] b from acc and result to acc.
+#define WEFT_ROW0(N) {&&L_##N, nullptr, nullptr, nullptr, nullptr, nullptr}
+#define WEFT_ROW1(N) {&&L_##N, &&L_##N##_V1, nullptr, &&L_##N##_V3, &&L_##N##_V4, nullptr}
+#define WEFT_ROW2(N) \
+  {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, &&L_##N##_V3, &&L_##N##_V4, &&L_##N##_V5}
+#define WEFT_ROWST(N) {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, nullptr, nullptr, nullptr}
+#define WEFT_SK_I_I 1
+#define WEFT_VR_1(N) WEFT_ROW1(N)
+#define WEFT_VR_2(N) WEFT_ROW2(N)
+#define WEFT_VR_0(N) WEFT_ROW0(N)
+#define WEFT_VRS_I_I(N) WEFT_ROW1(N)
+#define WEFT_VRS_I_L(N) WEFT_ROW1(N)
+#define WEFT_VRS_I_F(N) WEFT_ROW1(N)
+#define WEFT_VRS_I_D(N) WEFT_ROW1(N)
+#define WEFT_VRS_L_I(N) WEFT_ROW1(N)
+#define WEFT_VRS_L_L(N) WEFT_ROW1(N)
+#define WEFT_VRS_L_F(N) WEFT_ROW1(N)
+#define WEFT_VRS_L_D(N) WEFT_ROW1(N)
+#define WEFT_VRS_F_I(N) WEFT_ROW1(N)
+#define WEFT_VRS_F_L(N) WEFT_ROW1(N)
+#define WEFT_VRS_F_F(N) WEFT_ROW1(N)
+#define WEFT_VRS_F_D(N) WEFT_ROW1(N)
+#define WEFT_VRS_D_I(N) WEFT_ROW1(N)
+#define WEFT_VRS_D_L(N) WEFT_ROW1(N)
+#define WEFT_VRS_D_F(N) WEFT_ROW1(N)
+#define WEFT_VRS_D_D(N) WEFT_ROW1(N)
+#define WEFT_VRS_I_II(N) WEFT_ROW2(N)
+#define WEFT_VRS_I_LL(N) WEFT_ROW2(N)
+#define WEFT_VRS_I_FF(N) WEFT_ROW2(N)
+#define WEFT_VRS_I_DD(N) WEFT_ROW2(N)
+#define WEFT_VRS_L_LL(N) WEFT_ROW2(N)
+#define WEFT_VRS_F_FF(N) WEFT_ROW2(N)
+#define WEFT_VRS_D_DD(N) WEFT_ROW2(N)
+#define WEFT_VRS_Special(N) WEFT_ROW0(N)
+#define WEFT_VRS_I_V(N) WEFT_ROW0(N)
+#define WEFT_VRS_L_V(N) WEFT_ROW0(N)
+#define WEFT_VRS_F_V(N) WEFT_ROW0(N)
+#define WEFT_VRS_D_V(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_I(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_L(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_F(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_D(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_V(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_VV(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_VI(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_VL(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_VF(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_VD(N) WEFT_ROW0(N)
+#define WEFT_VRS_V_VVV(N) WEFT_ROW0(N)
+#define WEFT_VRM_I_I(N) WEFT_ROW1(N)
+#define WEFT_VRM_L_I(N) WEFT_ROW1(N)
+#define WEFT_VRM_F_I(N) WEFT_ROW1(N)
+#define WEFT_VRM_D_I(N) WEFT_ROW1(N)
+#define WEFT_VRM_V_I(N) WEFT_ROW0(N)
+#define WEFT_VRM_x_II(N) WEFT_ROWST(N)
+#define WEFT_VRM_x_IL(N) WEFT_ROWST(N)
+#define WEFT_VRM_x_IF(N) WEFT_ROWST(N)
+#define WEFT_VRM_x_ID(N) WEFT_ROWST(N)
+#define WEFT_VRM_x_IV(N) WEFT_ROW0(N)
+#define WEFT_VROW_None(N, s) WEFT_VRS_##s(N),
+#define WEFT_VROW_Mem0(N, s) WEFT_VRM_##s(N),
+#define WEFT_VROW_Mem1(N, s) WEFT_VRM_##s(N),
+#define WEFT_VROW_Mem2(N, s) WEFT_VRM_##s(N),
+#define WEFT_VROW_Mem3(N, s) WEFT_VRM_##s(N),
+#define WEFT_VROW_Mem4(N, s) WEFT_VRM_##s(N),
+#define WEFT_VROW_BlockType(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Label(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_BrTable(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Func(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_CallIndirect(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Local(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Global(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Table(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemIdx(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_I32(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_I64(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_F32(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_F64(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_V128(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_RefType(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_SelectT(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemInit(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_DataIdx(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemCopy(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_TableInit(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_ElemIdx(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_TableCopy(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Lane16(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Lane8(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Lane4(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Lane2(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemLane0(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemLane1(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemLane2(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_MemLane3(N, s) WEFT_ROW0(N),
+#define WEFT_VROW_Shuffle(N, s) WEFT_ROW0(N),
+  static const void* const kVariants[][kNumVariants] = {
+#define WEFT_OP(prefix, code, name, text, imm, sig) WEFT_VROW_##imm(name, sig)
+#include "wasm/opcodes.def"
+  };
+  static_assert(sizeof(kVariants) / sizeof(kVariants[0]) == static_cast<size_t>(IOp::kOpCount));
   if (store == nullptr) {
     g_handlers = kTable;
+    g_variants = kVariants;
     return TrapCode::kNone;
   }
 
@@ -146,6 +261,7 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   TrapCode trap = TrapCode::kNone;
   FuncInst* callee;
   uint32_t arg;
+  uint64_t acc = 0;  // Accumulator: a result passed straight to the next instruction.
 
 #define DISPATCH()                   \
   do {                               \
@@ -177,8 +293,10 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
     TrapCode tc_ = ops::Check<wasm::Op::k##N>(__VA_ARGS__);                 \
     if (WEFT_UNLIKELY(tc_ != TrapCode::kNone)) TRAP(tc_);                   \
   } while (0)
-#define MEM_ADDR(addr_slot, off_word, size)                                  \
-  u64 ea_ = static_cast<u64>(Rd<u32>(fp + ip[2 + (addr_slot)])) + ip[2 + (off_word)]; \
+#define MEM_ADDR(addr_slot, off_word, size) \
+  MEM_ADDR_OF(Rd<u32>(fp + ip[2 + (addr_slot)]), off_word, size)
+#define MEM_ADDR_OF(addr, off_word, size)                                  \
+  u64 ea_ = static_cast<u64>(addr) + ip[2 + (off_word)];                    \
   if (WEFT_UNLIKELY(ea_ + (size) > mem_size)) TRAP(TrapCode::kOutOfBoundsMemory);  \
   uint8_t* p_ = mem + ea_;
 
@@ -215,7 +333,63 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
     Wr(S(0), static_cast<R>(ops::N(a, b, c)));    \
     NEXT(6);                                      \
   }
-#define WEFT_SIG1(R, A) WEFT_T_##R, WEFT_T_##A
+#define WEFT_GEN1R(N, R, A)                          \
+  WEFT_GEN1(N, R, A)                                 \
+  L_##N##_V1 : {                                     \
+    A a = FromAcc<A>(acc);                           \
+    CHECK_TRAP(N, a);                                \
+    Wr(S(0), static_cast<R>(ops::N(a)));             \
+    NEXT(4);                                         \
+  }                                                  \
+  L_##N##_V3 : {                                     \
+    A a = Rd<A>(S(1));                               \
+    CHECK_TRAP(N, a);                                \
+    acc = ToAcc(static_cast<R>(ops::N(a)));          \
+    NEXT(4);                                         \
+  }                                                  \
+  L_##N##_V4 : {                                     \
+    A a = FromAcc<A>(acc);                           \
+    CHECK_TRAP(N, a);                                \
+    acc = ToAcc(static_cast<R>(ops::N(a)));          \
+    NEXT(4);                                         \
+  }
+#define WEFT_GEN2R(N, R, A, B)                       \
+  WEFT_GEN2(N, R, A, B)                              \
+  L_##N##_V1 : {                                     \
+    A a = FromAcc<A>(acc);                           \
+    B b = Rd<B>(S(2));                               \
+    CHECK_TRAP(N, a, b);                             \
+    Wr(S(0), static_cast<R>(ops::N(a, b)));          \
+    NEXT(5);                                         \
+  }                                                  \
+  L_##N##_V2 : {                                     \
+    A a = Rd<A>(S(1));                               \
+    B b = FromAcc<B>(acc);                           \
+    CHECK_TRAP(N, a, b);                             \
+    Wr(S(0), static_cast<R>(ops::N(a, b)));          \
+    NEXT(5);                                         \
+  }                                                  \
+  L_##N##_V3 : {                                     \
+    A a = Rd<A>(S(1));                               \
+    B b = Rd<B>(S(2));                               \
+    CHECK_TRAP(N, a, b);                             \
+    acc = ToAcc(static_cast<R>(ops::N(a, b)));       \
+    NEXT(5);                                         \
+  }                                                  \
+  L_##N##_V4 : {                                     \
+    A a = FromAcc<A>(acc);                           \
+    B b = Rd<B>(S(2));                               \
+    CHECK_TRAP(N, a, b);                             \
+    acc = ToAcc(static_cast<R>(ops::N(a, b)));       \
+    NEXT(5);                                         \
+  }                                                  \
+  L_##N##_V5 : {                                     \
+    A a = Rd<A>(S(1));                               \
+    B b = FromAcc<B>(acc);                           \
+    CHECK_TRAP(N, a, b);                             \
+    acc = ToAcc(static_cast<R>(ops::N(a, b)));       \
+    NEXT(5);                                         \
+  }
 #define WEFT_HS_Special(N) WEFT_H_INVALID(N)
 #define WEFT_HS_x_x(N) WEFT_H_INVALID(N)
 #define WEFT_HS_x_III(N) WEFT_H_INVALID(N)
@@ -226,38 +400,40 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
 #define WEFT_HS_V_x(N) WEFT_H_INVALID(N)
 #define WEFT_HS_1(N, R, A) WEFT_GEN1(N, WEFT_T_##R, WEFT_T_##A)
 #define WEFT_HS_2(N, R, A, B) WEFT_GEN2(N, WEFT_T_##R, WEFT_T_##A, WEFT_T_##B)
-#define WEFT_HS_I_I(N) WEFT_HS_1(N, I, I)
-#define WEFT_HS_I_L(N) WEFT_HS_1(N, I, L)
-#define WEFT_HS_I_F(N) WEFT_HS_1(N, I, F)
-#define WEFT_HS_I_D(N) WEFT_HS_1(N, I, D)
+#define WEFT_HS_1R(N, R, A) WEFT_GEN1R(N, WEFT_T_##R, WEFT_T_##A)
+#define WEFT_HS_2R(N, R, A, B) WEFT_GEN2R(N, WEFT_T_##R, WEFT_T_##A, WEFT_T_##B)
+#define WEFT_HS_I_I(N) WEFT_HS_1R(N, I, I)
+#define WEFT_HS_I_L(N) WEFT_HS_1R(N, I, L)
+#define WEFT_HS_I_F(N) WEFT_HS_1R(N, I, F)
+#define WEFT_HS_I_D(N) WEFT_HS_1R(N, I, D)
 #define WEFT_HS_I_V(N) WEFT_HS_1(N, I, V)
-#define WEFT_HS_L_I(N) WEFT_HS_1(N, L, I)
-#define WEFT_HS_L_L(N) WEFT_HS_1(N, L, L)
-#define WEFT_HS_L_F(N) WEFT_HS_1(N, L, F)
-#define WEFT_HS_L_D(N) WEFT_HS_1(N, L, D)
+#define WEFT_HS_L_I(N) WEFT_HS_1R(N, L, I)
+#define WEFT_HS_L_L(N) WEFT_HS_1R(N, L, L)
+#define WEFT_HS_L_F(N) WEFT_HS_1R(N, L, F)
+#define WEFT_HS_L_D(N) WEFT_HS_1R(N, L, D)
 #define WEFT_HS_L_V(N) WEFT_HS_1(N, L, V)
-#define WEFT_HS_F_I(N) WEFT_HS_1(N, F, I)
-#define WEFT_HS_F_L(N) WEFT_HS_1(N, F, L)
-#define WEFT_HS_F_F(N) WEFT_HS_1(N, F, F)
-#define WEFT_HS_F_D(N) WEFT_HS_1(N, F, D)
+#define WEFT_HS_F_I(N) WEFT_HS_1R(N, F, I)
+#define WEFT_HS_F_L(N) WEFT_HS_1R(N, F, L)
+#define WEFT_HS_F_F(N) WEFT_HS_1R(N, F, F)
+#define WEFT_HS_F_D(N) WEFT_HS_1R(N, F, D)
 #define WEFT_HS_F_V(N) WEFT_HS_1(N, F, V)
-#define WEFT_HS_D_I(N) WEFT_HS_1(N, D, I)
-#define WEFT_HS_D_L(N) WEFT_HS_1(N, D, L)
-#define WEFT_HS_D_F(N) WEFT_HS_1(N, D, F)
-#define WEFT_HS_D_D(N) WEFT_HS_1(N, D, D)
+#define WEFT_HS_D_I(N) WEFT_HS_1R(N, D, I)
+#define WEFT_HS_D_L(N) WEFT_HS_1R(N, D, L)
+#define WEFT_HS_D_F(N) WEFT_HS_1R(N, D, F)
+#define WEFT_HS_D_D(N) WEFT_HS_1R(N, D, D)
 #define WEFT_HS_D_V(N) WEFT_HS_1(N, D, V)
 #define WEFT_HS_V_I(N) WEFT_HS_1(N, V, I)
 #define WEFT_HS_V_L(N) WEFT_HS_1(N, V, L)
 #define WEFT_HS_V_F(N) WEFT_HS_1(N, V, F)
 #define WEFT_HS_V_D(N) WEFT_HS_1(N, V, D)
 #define WEFT_HS_V_V(N) WEFT_HS_1(N, V, V)
-#define WEFT_HS_I_II(N) WEFT_HS_2(N, I, I, I)
-#define WEFT_HS_I_LL(N) WEFT_HS_2(N, I, L, L)
-#define WEFT_HS_I_FF(N) WEFT_HS_2(N, I, F, F)
-#define WEFT_HS_I_DD(N) WEFT_HS_2(N, I, D, D)
-#define WEFT_HS_L_LL(N) WEFT_HS_2(N, L, L, L)
-#define WEFT_HS_F_FF(N) WEFT_HS_2(N, F, F, F)
-#define WEFT_HS_D_DD(N) WEFT_HS_2(N, D, D, D)
+#define WEFT_HS_I_II(N) WEFT_HS_2R(N, I, I, I)
+#define WEFT_HS_I_LL(N) WEFT_HS_2R(N, I, L, L)
+#define WEFT_HS_I_FF(N) WEFT_HS_2R(N, I, F, F)
+#define WEFT_HS_I_DD(N) WEFT_HS_2R(N, I, D, D)
+#define WEFT_HS_L_LL(N) WEFT_HS_2R(N, L, L, L)
+#define WEFT_HS_F_FF(N) WEFT_HS_2R(N, F, F, F)
+#define WEFT_HS_D_DD(N) WEFT_HS_2R(N, D, D, D)
 #define WEFT_HS_V_VV(N) WEFT_HS_2(N, V, V, V)
 #define WEFT_HS_V_VI(N) WEFT_HS_2(N, V, V, I)
 #define WEFT_HS_V_VL(N) WEFT_HS_2(N, V, V, L)
@@ -278,15 +454,44 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
     ops::N(p_, Rd<T>(S(1)));                   \
     NEXT(5);                                   \
   }
-#define WEFT_HM_I_I(N, size) WEFT_LOAD(N, u32, size)
-#define WEFT_HM_L_I(N, size) WEFT_LOAD(N, u64, size)
-#define WEFT_HM_F_I(N, size) WEFT_LOAD(N, float, size)
-#define WEFT_HM_D_I(N, size) WEFT_LOAD(N, double, size)
+#define WEFT_LOADR(N, R, size)                            \
+  WEFT_LOAD(N, R, size)                                   \
+  L_##N##_V1 : {                                          \
+    MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
+    Wr(S(0), static_cast<R>(ops::N(p_)));                 \
+    NEXT(5);                                              \
+  }                                                       \
+  L_##N##_V3 : {                                          \
+    MEM_ADDR(1, 2, size);                                 \
+    acc = ToAcc(static_cast<R>(ops::N(p_)));              \
+    NEXT(5);                                              \
+  }                                                       \
+  L_##N##_V4 : {                                          \
+    MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
+    acc = ToAcc(static_cast<R>(ops::N(p_)));              \
+    NEXT(5);                                              \
+  }
+#define WEFT_STORER(N, T, size)                           \
+  WEFT_STORE(N, T, size)                                  \
+  L_##N##_V1 : {                                          \
+    MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
+    ops::N(p_, Rd<T>(S(1)));                              \
+    NEXT(5);                                              \
+  }                                                       \
+  L_##N##_V2 : {                                          \
+    MEM_ADDR(0, 2, size);                                 \
+    ops::N(p_, FromAcc<T>(acc));                          \
+    NEXT(5);                                              \
+  }
+#define WEFT_HM_I_I(N, size) WEFT_LOADR(N, u32, size)
+#define WEFT_HM_L_I(N, size) WEFT_LOADR(N, u64, size)
+#define WEFT_HM_F_I(N, size) WEFT_LOADR(N, float, size)
+#define WEFT_HM_D_I(N, size) WEFT_LOADR(N, double, size)
 #define WEFT_HM_V_I(N, size) WEFT_LOAD(N, V128, size)
-#define WEFT_HM_x_II(N, size) WEFT_STORE(N, u32, size)
-#define WEFT_HM_x_IL(N, size) WEFT_STORE(N, u64, size)
-#define WEFT_HM_x_IF(N, size) WEFT_STORE(N, float, size)
-#define WEFT_HM_x_ID(N, size) WEFT_STORE(N, double, size)
+#define WEFT_HM_x_II(N, size) WEFT_STORER(N, u32, size)
+#define WEFT_HM_x_IL(N, size) WEFT_STORER(N, u64, size)
+#define WEFT_HM_x_IF(N, size) WEFT_STORER(N, float, size)
+#define WEFT_HM_x_ID(N, size) WEFT_STORER(N, double, size)
 #define WEFT_HM_x_IV(N, size) WEFT_STORE(N, V128, size)
   // Lane loads [dst][addr][vec][offset][lane], lane stores [addr][vec][offset][lane].
 #define WEFT_HML_V_IV(N, size)                                 \
@@ -403,6 +608,20 @@ LX_Jump:
 
 LX_JumpIf:
   if (Rd<u32>(S(0))) {
+    ip += static_cast<int32_t>(ip[3]);
+    DISPATCH();
+  }
+  NEXT(4);
+
+LX_JumpIfR:
+  if (static_cast<u32>(acc)) {
+    ip += static_cast<int32_t>(ip[3]);
+    DISPATCH();
+  }
+  NEXT(4);
+
+LX_JumpUnlessR:
+  if (!static_cast<u32>(acc)) {
     ip += static_cast<int32_t>(ip[3]);
     DISPATCH();
   }
@@ -736,6 +955,11 @@ const void* const* HandlerTable() {
   }();
   (void)init;
   return g_handlers;
+}
+
+const void* const (*VariantTable())[kNumVariants] {
+  HandlerTable();
+  return g_variants;
 }
 
 TrapCode Call(runtime::Store& store, FuncInst* func, uint64_t* slots) {

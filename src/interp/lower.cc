@@ -34,7 +34,7 @@ class Lowerer {
 
 
   Lowerer(const runtime::CompiledModule& cm, runtime::CompiledFunc* out)
-      : cm_(cm), out_(out), handlers_(HandlerTable()) {}
+      : cm_(cm), out_(out), handlers_(HandlerTable()), variants_(VariantTable()) {}
 
   void Begin(const std::vector<ValType>& locals, uint32_t num_params) {
     local_slot_.resize(locals.size());
@@ -164,11 +164,23 @@ class Lowerer {
         break;
     }
     uint32_t src[3] = {0, 0, 0};
-    for (uint32_t i = sig.num_params; i-- > 0;) src[i] = Pop();
-    // Super-instructions: binary op whose second operand is a constant just pushed.
+    Entry ent[3] = {};
+    for (uint32_t i = sig.num_params; i-- > 0;) {
+      ent[i] = PopEntry();
+      src[i] = ent[i].src;
+    }
+    // An operand the previous instruction just produced travels in the accumulator.
+    int variant = 0;
+    for (uint32_t i = 0; i < sig.num_params && i < 2; ++i) {
+      if (variants_[static_cast<size_t>(op)][i + 1] && ProducedByLast(ent[i]) && CanRedirectLast()) {
+        RedirectLastToAcc();
+        variant = static_cast<int>(i) + 1;
+        break;
+      }
+    }
     uint32_t d = kNone;
     if (sig.result) d = PushResult(runtime::SlotCount(static_cast<ValType>(sig.result)));
-    Emit(static_cast<IOp>(op));
+    Emit(static_cast<IOp>(op), variant);
     if (sig.result) MarkDst(d);
     for (uint32_t i = 0; i < sig.num_params; ++i) Slot(src[i]);
     const wasm::OpInfo& info = wasm::GetOpInfo(op);
@@ -495,12 +507,14 @@ class Lowerer {
     Grow(home + 2);
     return true;
   }
-  void Emit(IOp op) {
+  void Emit(IOp op, int variant = 0) {
     if (dump_) starts_.emplace_back(Pos(), op);
     last_op_ = Pos();
     last_iop_ = op;
+    last_variant_ = variant;
     last_dst_ = kNone;
-    const void* h = handlers_[static_cast<size_t>(op)];
+    const void* h = variant ? variants_[static_cast<size_t>(op)][variant]
+                            : handlers_[static_cast<size_t>(op)];
     uint32_t w[2];
     std::memcpy(w, &h, sizeof h);
     Word(w[0]);
@@ -510,6 +524,22 @@ class Lowerer {
   void MarkDst(uint32_t d) {
     last_dst_ = Pos();
     Slot(d);
+  }
+  // True when `e` is the result the last instruction emitted wrote to its first operand.
+  bool ProducedByLast(const Entry& e) const {
+    return e.src == e.home && last_dst_ != kNone && last_op_ != kNone &&
+           last_dst_ == last_op_ + 2 && code()[last_dst_] == e.home;
+  }
+  bool CanRedirectLast() const {
+    return last_iop_ < IOp::kOpCount && last_variant_ < 3 &&
+           variants_[static_cast<size_t>(last_iop_)][last_variant_ + 3] != nullptr;
+  }
+  // Makes the last instruction write its result to the accumulator instead of its slot.
+  void RedirectLastToAcc() {
+    last_variant_ += 3;
+    const void* h = variants_[static_cast<size_t>(last_iop_)][last_variant_];
+    std::memcpy(&code()[last_op_], &h, sizeof h);
+    last_dst_ = kNone;
   }
   void BindLabel() { last_dst_ = kNone; last_op_ = kNone; }
 
@@ -626,7 +656,7 @@ class Lowerer {
   // Returns the offset word, holding the instruction start until patched.
   uint32_t EmitCondJump(bool if_true, const Entry& cond) {
     if (cond.src == cond.home && last_dst_ != kNone && code()[last_dst_] == cond.home &&
-        last_op_ != kNone && last_dst_ == last_op_ + 2) {
+        last_op_ != kNone && last_dst_ == last_op_ + 2 && last_variant_ == 0) {
       IOp fused = FusedJump(last_iop_, if_true);
       if (fused != IOp::kInvalid || last_iop_ == IOp::kI32Eqz) {
         uint32_t a = code()[last_op_ + 3];
@@ -648,6 +678,10 @@ class Lowerer {
         Word(start);
         return w;
       }
+    }
+    if (ProducedByLast(cond) && CanRedirectLast()) {
+      RedirectLastToAcc();
+      return EmitBranch(if_true ? IOp::kJumpIfR : IOp::kJumpUnlessR, cond.src);
     }
     return EmitBranch(if_true ? IOp::kJumpIf : IOp::kJumpUnless, cond.src);
   }
@@ -766,6 +800,8 @@ class Lowerer {
   const runtime::CompiledModule& cm_;
   runtime::CompiledFunc* out_;
   const void* const* handlers_;
+  const void* const (*variants_)[kNumVariants];
+  int last_variant_ = 0;
   std::vector<uint32_t> local_slot_;
   std::vector<uint8_t> local_n_;
   uint32_t first_stack_slot_ = 0;

@@ -722,11 +722,18 @@ WEFT_SIMD_UN(I8x16Neg, uint8_t, decltype(x){} - x)
 WEFT_SIMD_UN(I16x8Neg, uint16_t, decltype(x){} - x)
 WEFT_SIMD_UN(I32x4Neg, uint32_t, decltype(x){} - x)
 WEFT_SIMD_UN(I64x2Neg, uint64_t, decltype(x){} - x)
-// abs(INT_MIN) wraps to INT_MIN (unsigned negation).
-WEFT_SIMD_UN(I8x16Abs, int8_t, x < decltype(x){} ? decltype(x){} - x : x)
-WEFT_SIMD_UN(I16x8Abs, int16_t, x < decltype(x){} ? decltype(x){} - x : x)
-WEFT_SIMD_UN(I64x2Abs, int64_t, x < decltype(x){} ? decltype(x){} - x : x)
-WEFT_SIMD_UN(I32x4Abs, int32_t, x < decltype(x){} ? decltype(x){} - x : x)
+// abs on unsigned lanes: negative means above the largest positive value, and unsigned
+// negation makes abs(INT_MIN) wrap to INT_MIN without overflow.
+#define WEFT_SIMD_ABS(Name, T)                                                                  \
+  inline V128 Name(V128 a) {                                                                    \
+    const T max_pos = std::numeric_limits<T>::max() >> 1;                                       \
+    return simd_impl::Map1<T>(a, [=](auto x) { return x > max_pos ? decltype(x){} - x : x; });  \
+  }
+WEFT_SIMD_ABS(I8x16Abs, uint8_t)
+WEFT_SIMD_ABS(I16x8Abs, uint16_t)
+WEFT_SIMD_ABS(I32x4Abs, uint32_t)
+WEFT_SIMD_ABS(I64x2Abs, uint64_t)
+#undef WEFT_SIMD_ABS
 WEFT_SIMD_BIN(I8x16MinS, int8_t, x < y ? x : y)
 WEFT_SIMD_BIN(I8x16MinU, uint8_t, x < y ? x : y)
 WEFT_SIMD_BIN(I8x16MaxS, int8_t, x > y ? x : y)
