@@ -497,6 +497,7 @@ Errno WasiCtx::FdWrite(GuestMemory m, uint32_t fd, uint32_t iovs, uint32_t iovs_
       if (total > 0) break;
       return LastErrno();
     }
+    if (n == 0) break;  // no progress: report the short write rather than spin
     total += static_cast<size_t>(n);
     size_t left = static_cast<size_t>(n);
     while (i < v.size() && left >= v[i].iov_len) left -= v[i++].iov_len;
