@@ -9,7 +9,7 @@ WEFT=$1 GUEST_DIR=$2 CASE=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 EXPECTED=$HERE/expected
 WORK=$(mktemp -d /tmp/weft-wasi-test.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+[[ -n ${KEEP_WORK:-} ]] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT  # KEEP_WORK=1 to debug
 
 ARGS=() ENVS=() STDIN=/dev/null GUEST=$CASE COMPARE_STDERR=1 NEED_FIXTURE=0 NODE=1
 case $CASE in
@@ -17,7 +17,10 @@ case $CASE in
     ARGS=(one "two words" --flag "" "ünïcode ✓" "a=b")
     ENVS=(--env "GREETING=hello world" --env EMPTY= --env "WITH_EQUALS=x=y") ;;
   files|cxx) NEED_FIXTURE=1
-    [[ $CASE == cxx ]] && ARGS=(zeta alpha mid) ;;
+    if [[ $CASE == cxx ]]; then
+      ARGS=(zeta alpha mid) STDIN=$WORK/stdin.txt
+      printf 'one\ntwo\nthe last line\n' >"$STDIN"
+    fi ;;
   clocks|random) ;;
   stdin) STDIN=$WORK/stdin.txt
     { printf 'first line of input\n'; for i in $(seq 1 500); do printf 'line %d: some text\n' "$i"; done; printf 'no newline at end'; } >"$STDIN" ;;

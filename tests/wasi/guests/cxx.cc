@@ -1,11 +1,13 @@
 // A C++ guest: iostreams, strings, containers, algorithms, and files in a preopened dir
 // (through <cstdio>: Debian's wasm32 libc++ is built without <fstream>).
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -48,6 +50,26 @@ int main(int argc, char** argv) {
   std::string round;
   while ((n = std::fread(buf, 1, sizeof buf, back.get())) > 0) round.append(buf, n);
   std::cout << "round trip: " << round;
+  // Lines from stdin (the driver feeds three).
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
+  std::cout << "stdin lines: " << lines.size();
+  if (!lines.empty()) {
+    std::string last = lines.back();
+    std::reverse(last.begin(), last.end());
+    std::cout << ", last reversed: " << last;
+  }
+  std::cout << '\n';
+
+  std::random_device rd;
+  unsigned a = rd(), b = rd(), c = rd();
+  std::cout << "random_device varies: " << ((a != b || b != c) ? "yes" : "no") << '\n';
+  auto t0 = std::chrono::steady_clock::now();
+  auto wall = std::chrono::system_clock::now().time_since_epoch();
+  std::cout << "steady_clock ok: " << (std::chrono::steady_clock::now() >= t0 ? "yes" : "no")
+            << ", system_clock after 2020: "
+            << (std::chrono::duration_cast<std::chrono::seconds>(wall).count() > 1577836800 ? "yes" : "no")
+            << '\n';
   std::cerr << "cxx done\n";
   return 0;
 }
