@@ -2,19 +2,21 @@
 // the outcome to an exit code (see run.h). Every failure is one clear message on stderr.
 #include "cli/run.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
-#include <mutex>
-#include <thread>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/run_options.h"
@@ -32,6 +34,35 @@ struct State {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "Error: %s\n", message.c_str());
   return kExitError;
+}
+
+// Reads a whole file with POSIX calls (no iostream exceptions): directories, FIFOs that
+// fail and unreadable files are errors with the reason.
+Error ReadFile(const std::string& path, std::vector<uint8_t>* out) {
+  auto fail = [&path](int err) {
+    return Error::Make(ErrorCode::kIo, "failed to read `" + path + "`: " + std::strerror(err));
+  };
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(errno);
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    return fail(EISDIR);
+  }
+  uint8_t buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return fail(err);
+    }
+    if (n == 0) break;
+    out->insert(out->end(), buf, buf + n);
+  }
+  close(fd);
+  return Error();
 }
 
 // Prints a trap like wasmtime: context, the trap message and the guest backtrace.
@@ -114,10 +145,8 @@ int RunMain(const RunOptions& o) {
   config.args.push_back(o.file);
   if (!o.invoke) config.args.insert(config.args.end(), o.args.begin(), o.args.end());
 
-  std::ifstream in(o.file, std::ios::binary);
-  if (!in) return Fail("failed to read `" + o.file + "`: " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Fail("failed to read `" + o.file + "`");
+  std::vector<uint8_t> bytes;
+  if (Error e = ReadFile(o.file, &bytes)) return Fail(e.message());
 
   Config engine_config;
   engine_config.consume_fuel = o.fuel.has_value();

@@ -102,6 +102,8 @@ check "truncated header"    1 '' 'byte offset' 5 -- run truncated.wasm
 check "truncated module"    1 '' 'failed to compile `add_truncated.wasm`: .*byte offset' 5 -- run add_truncated.wasm
 check "invalid module"      1 '' 'failed to compile `invalid.wasm`: .*type mismatch.*byte offset' 5 -- run invalid.wasm
 check "empty file"          1 '' 'failed to compile' 5 -- run /dev/null
+check "directory"           1 '' 'failed to read `.`: Is a directory' 5 -- run .
+check "empty file name"     1 '' 'failed to read ``' 5 -- run ""
 check "missing import"      1 '' 'env.*host_thing' 5 -- run missing_import.wasm
 check "wrong import type"   1 '' 'fd_write' 5 -- run bad_wasi_sig.wasm
 check "missing --dir"       1 '' 'cannot open directory `/nonexistent-dir`' 5 -- run --dir /nonexistent-dir hello.wasm
