@@ -55,8 +55,11 @@ def section(sid, payload):
 I32, I64, F64 = 0x7F, 0x7E, 0x7C
 # Types: 0 (i32 i32)->i32, 1 (i32)->i32, 2 (i64 f64)->f64, 3 ()->().
 TYPES = [([I32, I32], [I32]), ([I32], [I32]), ([I64, F64], [F64]), ([], [])]
-# Locals after the params: 4 i32, 2 i64, 2 f64 (indices computed per function type).
-EXTRA_LOCALS = [(4, I32), (2, I64), (2, F64)]
+# Locals after the params: 4 i32, 2 i64, 2 f64 (indices computed per function type), then
+# MAX_LOOPS i32 loop counters, one per loop nesting level, that nothing else writes (so every
+# loop terminates).
+MAX_LOOPS = 3
+EXTRA_LOCALS = [(4, I32), (2, I64), (2, F64), (MAX_LOOPS, I32)]
 
 
 class FuncGen:
@@ -69,10 +72,12 @@ class FuncGen:
         for i, t in enumerate(params):
             self.locals[t].append(i)
         n = len(params)
-        for count, t in EXTRA_LOCALS:
+        for count, t in EXTRA_LOCALS[:-1]:
             for _ in range(count):
                 self.locals[t].append(n)
                 n += 1
+        self.counters = list(range(n, n + MAX_LOOPS))
+        self.loops = 0  # enclosing loops
         self.depth = 0  # enclosing labels
 
     def expr(self, t, budget):
@@ -132,11 +137,13 @@ class FuncGen:
             body = self.expr(I32, 5) + b"\x04\x40" + self.block(budget // 2) + b"\x05" + self.block(budget // 3) + b"\x0B"
             self.depth -= 1
             return body
-        if k == 6:  # counted loop: local i32 counts down from a small constant
-            c = self.locals[I32][-1]
+        if k == 6 and self.loops < MAX_LOOPS:  # counted loop: a private counter from 1-4 down
+            c = self.counters[self.loops]
+            self.loops += 1
             self.depth += 2
             inner = self.block(budget // 2)
             self.depth -= 2
+            self.loops -= 1
             return (b"\x41" + sleb(r.randint(1, 4)) + b"\x21" + uleb(c) + b"\x02\x40\x03\x40" + inner +
                     b"\x20" + uleb(c) + b"\x41\x01\x6B\x22" + uleb(c) + b"\x0D\x00\x0B\x0B")
         if k == 7:  # block with a conditional exit
