@@ -3,7 +3,7 @@
 # benchmark kernels in one run, checks they agree on the checksums, and prints a table of
 # wall times, ratios and the geometric mean of weft/node.
 #
-#   bench/run.sh [--runs N] [--no-interp] [--smoke] [KERNEL...]
+#   bench/run.sh [--runs N] [--no-interp] [--cpu] [--smoke] [KERNEL...]
 #
 # weft and node run the WASI command K.wasm at its default scale (10 work units, 0.3-0.5 s
 # under node). Debian's wasm-interp has no WASI, so the weft/wasm-interp ratio is measured on
@@ -11,7 +11,8 @@
 # against `weft run --invoke run`, same module, same work.
 # Environment: BUILD (default build), WEFT (default $BUILD/weft), NODE (default node),
 # WASM_INTERP (default wasm-interp), TIMEOUT per process in seconds (default 120).
-# Times are best-of-N wall clock (N=3); wasm-interp (50-100x slower) runs once.
+# Times are best-of-N wall clock (N=3); wasm-interp (50-100x slower) runs once. --cpu uses
+# user+system CPU time instead (steadier on a loaded machine; node's JIT threads count too).
 # --smoke checks the checksums of one kernel under weft and node only (a few seconds).
 # Exit status: 0 when every checksum agrees, 1 otherwise.
 set -uo pipefail
@@ -22,6 +23,7 @@ NODE=${NODE:-node}
 WASM_INTERP=${WASM_INTERP:-wasm-interp}
 TIMEOUT=${TIMEOUT:-120}
 RUNS=3
+METRIC=wall
 USE_INTERP=1
 SMOKE=0
 KERNELS=()
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --no-interp) USE_INTERP=0; shift ;;
+    --cpu) METRIC=cpu; [[ -x /usr/bin/time ]] || { echo "--cpu needs /usr/bin/time" >&2; exit 2; }; shift ;;
     --smoke) SMOKE=1; USE_INTERP=0; RUNS=1; shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
@@ -61,11 +64,19 @@ run_timed() {
   local out=$1; shift
   local t0 t1 rc
   t0=$(now_ns)
-  timeout "$TIMEOUT" "$@" >"$out" 2>"$out.err" </dev/null
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f '%U %S' -o "$out.time" timeout "$TIMEOUT" "$@" >"$out" 2>"$out.err" </dev/null
+  else
+    timeout "$TIMEOUT" "$@" >"$out" 2>"$out.err" </dev/null
+  fi
   rc=$?
   t1=$(now_ns)
   if [[ $rc -ne 0 ]]; then echo "-"; return; fi
-  echo $(( (t1 - t0) / 1000000 ))
+  if [[ $METRIC == cpu ]]; then
+    awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$out.time"
+  else
+    echo $(( (t1 - t0) / 1000000 ))
+  fi
 }
 
 # best_of N OUTFILE CMD... : best wall time over N runs ("-" if any run failed).
@@ -93,6 +104,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 
 printf '%-11s %8s %8s %9s %9s %9s %11s  %s\n' kernel weft_ms node_ms weft/node \
   wb_ms interp_ms weft/interp checksum
+echo "($METRIC time in ms, best of $RUNS; load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 rows=()
 for k in "${KERNELS[@]}"; do
   wasm=$KDIR/$k.wasm
