@@ -41,6 +41,14 @@ int SplitGuestArgs(int argc, char** argv, std::vector<std::string>* guest_args) 
 }
 }  // namespace
 
+// Digits only: CLI11 would otherwise wrap "-1" into a huge unsigned value.
+const CLI::Validator kUnsignedInteger(
+    [](std::string& s) -> std::string {
+      bool ok = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+      return ok ? std::string() : "`" + s + "` is not a non-negative integer";
+    },
+    "");
+
 int main(int argc, char** argv) {
   CLI::App app{"Weft: a WebAssembly runtime.", "weft"};
   app.set_version_flag("--version", kVersion, "Print the version and exit");
@@ -63,13 +71,15 @@ int main(int argc, char** argv) {
                       "the results one per line")
       ->type_name("NAME");
   run_cmd->add_option("--fuel", run.fuel, "Trap with \"all fuel consumed\" after N units of fuel")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(kUnsignedInteger);
   run_cmd->add_option("--timeout", run.timeout,
                       "Stop the guest after DURATION (e.g. 1s, 500ms, 2m) with exit code 124")
       ->type_name("DURATION");
   run_cmd->add_option("--max-memory-size", run.max_memory_size,
                       "Limit each linear memory to BYTES")
-      ->type_name("BYTES");
+      ->type_name("BYTES")
+      ->check(kUnsignedInteger);
   run_cmd->add_option("FILE", run.file, "The WebAssembly module (.wasm)")->required();
   run_cmd->add_option("ARGS", run.args, "Arguments for the guest (or --invoke parameters)");
 
