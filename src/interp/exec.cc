@@ -94,15 +94,30 @@ inline void Wr(uint64_t* p, V128 v) {
   p[1] = v.hi;
 }
 
-// The accumulator register: raw bits of an i32/i64/f32/f64 value (same convention as a slot).
+// The accumulator registers: integers in a general register, floats in vector registers, so
+// neither kind pays a register-file crossing.
 template <typename T>
-inline T FromAcc(uint64_t a) {
-  return Rd<T>(&a);
+inline T GetAcc(uint64_t i, float f, double d);
+template <>
+inline u32 GetAcc<u32>(uint64_t i, float, double) {
+  return static_cast<u32>(i);
 }
-inline uint64_t ToAcc(u32 v) { return v; }
-inline uint64_t ToAcc(u64 v) { return v; }
-inline uint64_t ToAcc(float v) { return std::bit_cast<u32>(v); }
-inline uint64_t ToAcc(double v) { return std::bit_cast<u64>(v); }
+template <>
+inline u64 GetAcc<u64>(uint64_t i, float, double) {
+  return i;
+}
+template <>
+inline float GetAcc<float>(uint64_t, float f, double) {
+  return f;
+}
+template <>
+inline double GetAcc<double>(uint64_t, float, double d) {
+  return d;
+}
+inline void PutAcc(uint64_t& i, float&, double&, u32 v) { i = v; }
+inline void PutAcc(uint64_t& i, float&, double&, u64 v) { i = v; }
+inline void PutAcc(uint64_t&, float& f, double&, float v) { f = v; }
+inline void PutAcc(uint64_t&, float&, double& d, double v) { d = v; }
 
 runtime::CompiledFunc* GetCompiledSlow(FuncInst* f) {
   const runtime::CompiledModule& cm = *f->instance->module;
@@ -261,7 +276,12 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   TrapCode trap = TrapCode::kNone;
   FuncInst* callee;
   uint32_t arg;
-  uint64_t acc = 0;  // Accumulator: a result passed straight to the next instruction.
+  // Accumulators: a result passed straight to the next instruction.
+  uint64_t acc = 0;
+  float acc_f = 0;
+  double acc_d = 0;
+#define ACC_GET(T) GetAcc<T>(acc, acc_f, acc_d)
+#define ACC_PUT(v) PutAcc(acc, acc_f, acc_d, v)
 
 #define DISPATCH()                   \
   do {                               \
@@ -336,7 +356,7 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
 #define WEFT_GEN1R(N, R, A)                          \
   WEFT_GEN1(N, R, A)                                 \
   L_##N##_V1 : {                                     \
-    A a = FromAcc<A>(acc);                           \
+    A a = ACC_GET(A);                           \
     CHECK_TRAP(N, a);                                \
     Wr(S(0), static_cast<R>(ops::N(a)));             \
     NEXT(4);                                         \
@@ -344,19 +364,19 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   L_##N##_V3 : {                                     \
     A a = Rd<A>(S(1));                               \
     CHECK_TRAP(N, a);                                \
-    acc = ToAcc(static_cast<R>(ops::N(a)));          \
+    ACC_PUT(static_cast<R>(ops::N(a)));          \
     NEXT(4);                                         \
   }                                                  \
   L_##N##_V4 : {                                     \
-    A a = FromAcc<A>(acc);                           \
+    A a = ACC_GET(A);                           \
     CHECK_TRAP(N, a);                                \
-    acc = ToAcc(static_cast<R>(ops::N(a)));          \
+    ACC_PUT(static_cast<R>(ops::N(a)));          \
     NEXT(4);                                         \
   }
 #define WEFT_GEN2R(N, R, A, B)                       \
   WEFT_GEN2(N, R, A, B)                              \
   L_##N##_V1 : {                                     \
-    A a = FromAcc<A>(acc);                           \
+    A a = ACC_GET(A);                           \
     B b = Rd<B>(S(2));                               \
     CHECK_TRAP(N, a, b);                             \
     Wr(S(0), static_cast<R>(ops::N(a, b)));          \
@@ -364,7 +384,7 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   }                                                  \
   L_##N##_V2 : {                                     \
     A a = Rd<A>(S(1));                               \
-    B b = FromAcc<B>(acc);                           \
+    B b = ACC_GET(B);                           \
     CHECK_TRAP(N, a, b);                             \
     Wr(S(0), static_cast<R>(ops::N(a, b)));          \
     NEXT(5);                                         \
@@ -373,21 +393,21 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
     A a = Rd<A>(S(1));                               \
     B b = Rd<B>(S(2));                               \
     CHECK_TRAP(N, a, b);                             \
-    acc = ToAcc(static_cast<R>(ops::N(a, b)));       \
+    ACC_PUT(static_cast<R>(ops::N(a, b)));       \
     NEXT(5);                                         \
   }                                                  \
   L_##N##_V4 : {                                     \
-    A a = FromAcc<A>(acc);                           \
+    A a = ACC_GET(A);                           \
     B b = Rd<B>(S(2));                               \
     CHECK_TRAP(N, a, b);                             \
-    acc = ToAcc(static_cast<R>(ops::N(a, b)));       \
+    ACC_PUT(static_cast<R>(ops::N(a, b)));       \
     NEXT(5);                                         \
   }                                                  \
   L_##N##_V5 : {                                     \
     A a = Rd<A>(S(1));                               \
-    B b = FromAcc<B>(acc);                           \
+    B b = ACC_GET(B);                           \
     CHECK_TRAP(N, a, b);                             \
-    acc = ToAcc(static_cast<R>(ops::N(a, b)));       \
+    ACC_PUT(static_cast<R>(ops::N(a, b)));       \
     NEXT(5);                                         \
   }
 #define WEFT_HS_Special(N) WEFT_H_INVALID(N)
@@ -463,12 +483,12 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   }                                                       \
   L_##N##_V3 : {                                          \
     MEM_ADDR(1, 2, size);                                 \
-    acc = ToAcc(static_cast<R>(ops::N(p_)));              \
+    ACC_PUT(static_cast<R>(ops::N(p_)));              \
     NEXT(5);                                              \
   }                                                       \
   L_##N##_V4 : {                                          \
     MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
-    acc = ToAcc(static_cast<R>(ops::N(p_)));              \
+    ACC_PUT(static_cast<R>(ops::N(p_)));              \
     NEXT(5);                                              \
   }
 #define WEFT_STORER(N, T, size)                           \
@@ -480,7 +500,7 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   }                                                       \
   L_##N##_V2 : {                                          \
     MEM_ADDR(0, 2, size);                                 \
-    ops::N(p_, FromAcc<T>(acc));                          \
+    ops::N(p_, ACC_GET(T));                          \
     NEXT(5);                                              \
   }
 #define WEFT_HM_I_I(N, size) WEFT_LOADR(N, u32, size)
