@@ -1,6 +1,8 @@
 // The `weft` program: parses the command line (CLI11) and dispatches to the subcommands
 // (run.cc, wast.cc). Usage errors exit with code 2 (CLI11's convention), after a message.
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -41,11 +43,13 @@ int SplitGuestArgs(int argc, char** argv, std::vector<std::string>* guest_args) 
 }
 }  // namespace
 
-// Digits only: CLI11 would otherwise wrap "-1" into a huge unsigned value.
+// Digits only, within 64 bits: CLI11 would wrap "-1" into a huge unsigned value.
 const CLI::Validator kUnsignedInteger(
     [](std::string& s) -> std::string {
-      bool ok = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-      return ok ? std::string() : "`" + s + "` is not a non-negative integer";
+      uint64_t v;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      bool ok = !s.empty() && ec == std::errc() && end == s.data() + s.size();
+      return ok ? std::string() : "`" + s + "` is not a non-negative 64-bit integer";
     },
     "");
 
