@@ -110,7 +110,7 @@ check "missing --dir"       1 '' 'cannot open directory `/nonexistent-dir`' 5 --
 check "bad --timeout"       1 '' 'invalid duration `soon`' 5 -- run --timeout soon loop.wasm
 check "bad --env"           1 '' 'invalid --env' 5 -- run --env =x hello.wasm
 check "unknown flag"        2 '' 'bogus' 5 -- run --bogus hello.wasm
-check "negative fuel"       2 '' 'not a non-negative integer' 5 -- run --fuel -1 hello.wasm
+check "negative fuel"       2 '' 'not a non-negative 64-bit integer' 5 -- run --fuel -1 hello.wasm
 check "no subcommand"       2 '' 'subcommand' 5 --
 check "version"             0 '^weft [0-9]' '' 5 -- --version
 check "run --help"          0 'invoke' '' 5 -- run --help
