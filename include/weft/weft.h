@@ -540,12 +540,16 @@ template <typename R> struct ResultTraits<Expected<R>> {
 
 template <typename X> struct IsTuple : std::false_type {};
 template <typename... Xs> struct IsTuple<std::tuple<Xs...>> : std::true_type {};
+/// Number of wasm results of a TypedFunc result type (void, one value, or a tuple).
+template <typename R> struct ResultCount : std::integral_constant<size_t, 1> {};
+template <> struct ResultCount<void> : std::integral_constant<size_t, 0> {};
+template <typename... Xs> struct ResultCount<std::tuple<Xs...>> : std::integral_constant<size_t, sizeof...(Xs)> {};
 template <typename Tup, size_t... I>
-Tup TupleFromValsImpl(const std::vector<Val>& v, std::index_sequence<I...>) {
+Tup TupleFromValsImpl(const Val* v, std::index_sequence<I...>) {
   return Tup{FromVal<std::tuple_element_t<I, Tup>>(v[I])...};
 }
 template <typename Tup>
-Tup TupleFromVals(const std::vector<Val>& v) {
+Tup TupleFromVals(const Val* v) {
   return TupleFromValsImpl<Tup>(v, std::make_index_sequence<std::tuple_size_v<Tup>>());
 }
 
@@ -742,6 +746,8 @@ class TypedFunc;
 
 template <typename... P, typename R>
 class TypedFunc<std::tuple<P...>, R> {
+  static constexpr size_t kNumResults = detail::ResultCount<R>::value;
+
  public:
   /// Checks `f`'s type against the template arguments.
   static Expected<TypedFunc> Make(Func f) {
@@ -757,9 +763,9 @@ class TypedFunc<std::tuple<P...>, R> {
   /// Calls; a trap or exit comes back as the Error.
   Expected<std::conditional_t<std::is_void_v<R>, std::tuple<>, R>> Call(StoreBase& store, P... args) const {
     Val in[sizeof...(P) + 1] = {detail::ToVal(args)...};
-    std::vector<ValKind> kinds = detail::ResultTraits<R>::Kinds();
-    std::vector<Val> out(kinds.size());
-    Error e = f_.Call(store, std::span<const Val>(in, sizeof...(P)), out);
+    // Fixed-size arrays: a typed call allocates nothing.
+    Val out[kNumResults + 1];
+    Error e = f_.Call(store, std::span<const Val>(in, sizeof...(P)), std::span<Val>(out, kNumResults));
     if (!e.ok()) return e;
     if constexpr (std::is_void_v<R>) {
       return std::tuple<>();

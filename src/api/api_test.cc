@@ -2,6 +2,8 @@
 // linking errors and store limits. Modules come from wat2wasm (test_util.h).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "api/test_util.h"
@@ -380,6 +382,152 @@ TEST(Api, HostReentryCannotOverflowTheNativeStack) {
   EXPECT_EQ(r.error().code(), ErrorCode::kTrap);
   EXPECT_EQ(r.error().message(), "call stack exhausted");
   delete self;
+}
+
+TEST(Api, TableLimitAndHostObjects) {
+  Engine engine;
+  Store<int> store(engine);
+  StoreLimits limits;
+  limits.max_table_elements = 100;
+  store.SetLimits(limits);
+  auto t = NewTable(store, TableType{ValKind::kExternRef, {10, std::nullopt}}, Val::MakeExternRef({7}));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->Get(9)->externref().value, 7u);
+  EXPECT_FALSE(t->Get(10).has_value());
+  EXPECT_TRUE(t->Grow(90, Val::Null(ValKind::kExternRef)).ok());
+  EXPECT_FALSE(t->Grow(1, Val::Null(ValKind::kExternRef)).ok());
+  EXPECT_FALSE(t->Set(0, Val::I32(1)).ok());
+  EXPECT_FALSE(NewTable(store, TableType{ValKind::kFuncRef, {101, std::nullopt}}, Val::Null(ValKind::kFuncRef)).ok());
+  Module m = MustCompile(engine, "(module (table 200 funcref))");
+  auto r = Linker<int>(engine).Instantiate(store, m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kLimit);
+
+  auto g = NewGlobal(store, GlobalType{ValKind::kF64, true}, Val::F64(1.5));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->Get().f64(), 1.5);
+  EXPECT_TRUE(g->Set(Val::F64(2.5)).ok());
+  EXPECT_FALSE(g->Set(Val::I32(2)).ok());
+  auto c = NewGlobal(store, GlobalType{ValKind::kI32, false}, Val::I32(1));
+  EXPECT_FALSE(c->Set(Val::I32(2)).ok());
+}
+
+TEST(Api, InstancePreAcrossStoresAndDefineInstance) {
+  Engine engine;
+  Linker<int> linker(engine);
+  ASSERT_TRUE(linker.FuncWrap("env", "get", [](Caller<int>& c) -> int32_t { return c.data(); }).ok());
+  Module m = MustCompile(engine, R"((module
+    (import "env" "get" (func $get (result i32)))
+    (memory (export "memory") 1)
+    (func (export "f") (result i32) call $get))
+  )");
+  auto pre = linker.InstantiatePre(m);
+  ASSERT_TRUE(pre.ok());
+  Store<int> s1(engine, 1), s2(engine, 2);
+  auto i1 = pre->Instantiate(s1);
+  auto i2 = pre->Instantiate(s2);
+  ASSERT_TRUE(i1.ok() && i2.ok());
+  EXPECT_EQ((*i1->GetFunc("f")->Call(s1, {}))[0].i32(), 1);
+  EXPECT_EQ((*i2->GetFunc("f")->Call(s2, {}))[0].i32(), 2);
+  // A function of one store cannot be called in another.
+  auto cross = i1->GetFunc("f")->Call(s2, {});
+  ASSERT_FALSE(cross.ok());
+  EXPECT_EQ(cross.error().code(), ErrorCode::kArgument);
+
+  // Re-export an instance under a module name; a store-bound definition stays in its store.
+  Linker<int> l2(engine);
+  ASSERT_TRUE(l2.DefineInstance("first", *i1).ok());
+  Module user = MustCompile(engine, R"((module
+    (import "first" "f" (func $f (result i32)))
+    (import "first" "memory" (memory 1))
+    (func (export "g") (result i32) (i32.store (i32.const 0) (i32.const 99)) (i32.add (call $f) (i32.const 10))))
+  )");
+  auto u = l2.Instantiate(s1, user);
+  ASSERT_TRUE(u.ok()) << u.error().ToString();
+  EXPECT_EQ((*u->GetFunc("g")->Call(s1, {}))[0].i32(), 11);
+  EXPECT_EQ(i1->GetMemory("memory")->data()[0], 99);
+  auto other = l2.Instantiate(s2, user);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code(), ErrorCode::kArgument);
+}
+
+TEST(Api, CallerSeesTheCallingInstance) {
+  Engine engine;
+  Store<int> store(engine);
+  Linker<int> linker(engine);
+  ASSERT_TRUE(linker.FuncWrap("env", "peek", [](CallerBase& c, int32_t addr) -> Expected<int32_t> {
+    auto bytes = c.memory().Slice(static_cast<uint32_t>(addr), 1);
+    if (!bytes) return Error::Make(ErrorCode::kTrap, "peek out of bounds");
+    auto exp = c.GetExport("memory");
+    if (!exp || exp->kind != ExternKind::kMemory) return Error::Make(ErrorCode::kTrap, "no memory export");
+    return (*bytes)[0];
+  }).ok());
+  Module m = MustCompile(engine, R"((module
+    (import "env" "peek" (func $peek (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 5) "\2a")
+    (func (export "f") (param i32) (result i32) local.get 0 call $peek))
+  )");
+  auto inst = linker.Instantiate(store, m);
+  ASSERT_TRUE(inst.ok());
+  Val five[] = {Val::I32(5)};
+  EXPECT_EQ((*inst->GetFunc("f")->Call(store, five))[0].i32(), 42);
+  Val far[] = {Val::I32(1 << 20)};
+  auto r = inst->GetFunc("f")->Call(store, far);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "peek out of bounds");
+}
+
+TEST(Api, FuncRefsAndWrapFunc) {
+  Engine engine;
+  Store<int> store(engine);
+  Func twice = WrapFunc<int>(store, [](int64_t x) { return x * 2; });
+  EXPECT_EQ(twice.type().ToString(), "(i64) -> (i64)");
+  Module m = MustCompile(engine, R"((module
+    (type $t (func (param i64) (result i64)))
+    (table $tab 1 funcref)
+    (func (export "apply") (param funcref i64) (result i64)
+      (table.set $tab (i32.const 0) (local.get 0))
+      (call_indirect $tab (type $t) (local.get 1) (i32.const 0))))
+  )");
+  auto inst = Linker<int>(engine).Instantiate(store, m);
+  ASSERT_TRUE(inst.ok());
+  Val args[] = {Val::FuncRef(twice), Val::I64(21)};
+  auto r = inst->GetFunc("apply")->Call(store, args);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].i64(), 42);
+}
+
+// Not a pass/fail test: prints the costs of host -> guest and guest -> host calls.
+TEST(Api, CallCosts) {
+  Engine engine;
+  Store<int> store(engine);
+  Linker<int> linker(engine);
+  ASSERT_TRUE(linker.FuncWrap("env", "h", [](int32_t x) { return x + 1; }).ok());
+  Module m = MustCompile(engine, R"((module
+    (import "env" "h" (func $h (param i32) (result i32)))
+    (func (export "id") (param i32) (result i32) local.get 0)
+    (func (export "loop") (param $n i32) (result i32) (local $acc i32)
+      (loop $l
+        (local.set $acc (call $h (local.get $acc)))
+        (br_if $l (i32.lt_u (local.get $acc) (local.get $n))))
+      (local.get $acc)))
+  )");
+  auto inst = linker.Instantiate(store, m);
+  ASSERT_TRUE(inst.ok());
+  auto id = TypedFunc<std::tuple<int32_t>, int32_t>::Make(*inst->GetFunc("id"));
+  const int n = 200000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(id->Call(store, i).ok());
+  auto t1 = std::chrono::steady_clock::now();
+  Val arg[] = {Val::I32(n)};
+  auto r = inst->GetFunc("loop")->Call(store, arg);
+  auto t2 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].i32(), n);
+  auto ns = [](auto a, auto b) { return std::chrono::duration<double, std::nano>(b - a).count(); };
+  std::printf("host->guest TypedFunc call: %.0f ns; guest->host call: %.0f ns\n", ns(t0, t1) / n,
+              ns(t1, t2) / n);
 }
 
 }  // namespace
