@@ -528,6 +528,16 @@ TEST(Api, CallCosts) {
   auto ns = [](auto a, auto b) { return std::chrono::duration<double, std::nano>(b - a).count(); };
   std::printf("host->guest TypedFunc call: %.0f ns; guest->host call: %.0f ns\n", ns(t0, t1) / n,
               ns(t1, t2) / n);
+  const int na = 2000;
+  Func idf = *inst->GetFunc("id");
+  auto t3 = std::chrono::steady_clock::now();
+  for (int i = 0; i < na; ++i) {
+    auto c = idf.CallAsync(store, {Val::I32(i)});
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ((*c)->results()[0].i32(), i);
+  }
+  auto t4 = std::chrono::steady_clock::now();
+  std::printf("async call (fiber + interpreter stack, start to finish): %.0f ns\n", ns(t3, t4) / na);
 }
 
 }  // namespace
