@@ -483,6 +483,10 @@ class Runner {
   static Config MakeConfig() {
     Config c;
     c.epoch_interruption = true;
+    // WEFT_WAST_EAGER=1 lowers every function at load, so code the script never calls is
+    // lowered too (a triage aid for the interpreter's lowering; see docs/testing.md).
+    const char* eager = std::getenv("WEFT_WAST_EAGER");
+    if (eager != nullptr && std::strcmp(eager, "1") == 0) c.lazy_compile = false;
     return c;
   }
 
