@@ -1259,10 +1259,23 @@ inline V128 I32x4TruncSatF64x2SZero(V128 a) {
 #endif
 }
 inline V128 I32x4TruncSatF64x2UZero(V128 a) {
+#ifdef WEFT_SIMD_SSE2
+  // Zero NaNs and clamp into [0, 2^32 - 1]; truncate with the 2^52 trick (round, then step
+  // down if that went up); the integer then sits in the low 32 bits of t + 2^52.
+  __m128d x = simd_impl::ToD(a);
+  x = _mm_and_pd(x, _mm_cmpeq_pd(x, x));
+  x = _mm_min_pd(_mm_max_pd(x, _mm_setzero_pd()), _mm_set1_pd(4294967295.0));
+  __m128d big = _mm_set1_pd(simd_impl::FBits<double>::kTwoPowMant);
+  __m128d t = _mm_sub_pd(_mm_add_pd(x, big), big);
+  t = _mm_sub_pd(t, _mm_and_pd(_mm_cmpgt_pd(t, x), _mm_set1_pd(1.0)));
+  __m128i bits = _mm_castpd_si128(_mm_add_pd(t, big));
+  return simd_impl::FromI(_mm_move_epi64(_mm_shuffle_epi32(bits, 0x08)));
+#else
   simd_impl::Lanes<double> x = simd_impl::Get<double>(a);
   simd_impl::Lanes<uint32_t> r = {
       {simd_impl::TruncSat<uint32_t>(x.v[0]), simd_impl::TruncSat<uint32_t>(x.v[1]), 0, 0}};
   return simd_impl::Put(r);
+#endif
 }
 inline V128 F32x4ConvertI32x4S(V128 a) {
 #ifdef WEFT_SIMD_SSE2

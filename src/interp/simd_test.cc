@@ -259,6 +259,10 @@ constexpr uint64_t kEdges64[] = {0,
                                  0xc1e0000000000000ull,
                                  0x41efffffffe00000ull,
                                  0x3ff8000000000000ull,
+                                 0x4004000000000000ull,  // 2.5
+                                 0x41effffffff00000ull,  // 2^32 - 0.5
+                                 0x41f0000000000000ull,  // 2^32
+                                 0xc1e0000000100000ull,  // -(2^31 + 0.5)
                                  0x7fefffffffffffffull};
 
 uint64_t RandomWord(std::mt19937_64& rng) {
@@ -410,6 +414,13 @@ TEST(SimdEdge, TruncSatSaturatesAndMapsNaNToZero) {
   EXPECT_EQ(simd::I32x4TruncSatF64x2UZero(v).hi, 0u);
   EXPECT_EQ(simd::I32x4TruncSatF64x2SZero(simd::F64x2Splat(-3e9)).lo, 0x8000000080000000ull);
   EXPECT_EQ(simd::I32x4TruncSatF32x4U(simd::F32x4Splat(-0.9f)).lo, 0u);
+  auto u_zero = [](double x, double y) {
+    return simd::I32x4TruncSatF64x2UZero(simd::F64x2ReplaceLane(simd::F64x2Splat(x), 1, y)).lo;
+  };
+  EXPECT_EQ(u_zero(0.5, 1.5), 0x0000000100000000ull);
+  EXPECT_EQ(u_zero(2.5, 4294967294.9), 0xfffffffe00000002ull);
+  EXPECT_EQ(u_zero(4294967295.5, -0.9), 0x00000000ffffffffull);
+  EXPECT_EQ(u_zero(2147483648.5, 3.999999), 0x0000000380000000ull);
 }
 
 TEST(SimdEdge, LaneStoresWriteOnlyTheirBytes) {
