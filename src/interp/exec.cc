@@ -26,6 +26,8 @@ using u64 = uint64_t;
 struct Frame {
   const uint32_t* ret_ip;  ///< Caller's next instruction; null for an entry frame.
   uint64_t* ret_fp;        ///< Caller's frame.
+  Instance* ret_inst;      ///< Caller's instance and memory 0 (saves reloads on return).
+  runtime::MemoryInst* ret_memi;
   FuncInst* func;          ///< The function this frame runs.
 };
 
@@ -273,6 +275,7 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   Instance* inst;
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
+  runtime::MemoryInst* memi = nullptr;
   TrapCode trap = TrapCode::kNone;
   FuncInst* callee;
   uint32_t arg;
@@ -299,13 +302,18 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
     trap = (code);   \
     goto trap_exit;  \
   } while (0)
-#define RELOAD_MEM()                                    \
-  do {                                                  \
-    if (!inst->memories.empty()) {                      \
-      runtime::MemoryInst* mi_ = inst->memories[0];     \
-      mem = mi_->base;                                  \
-      mem_size = mi_->size;                             \
-    }                                                   \
+// After an instance switch: find its memory 0. After anything that may grow it: refresh.
+#define SWITCH_MEM()                                                \
+  do {                                                              \
+    memi = inst->memories.empty() ? nullptr : inst->memories[0];    \
+    RELOAD_MEM();                                                   \
+  } while (0)
+#define RELOAD_MEM()          \
+  do {                        \
+    if (memi) {               \
+      mem = memi->base;       \
+      mem_size = memi->size;  \
+    }                         \
   } while (0)
 #define S(k) (fp + ip[2 + (k)])
 #define CHECK_TRAP(N, ...)                                                  \
@@ -323,7 +331,7 @@ TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
   {
     callee = ftop[-1].func;
     inst = callee->instance;
-    RELOAD_MEM();
+    SWITCH_MEM();
     runtime::CompiledFunc* cf = GetCompiled(callee);
     ip = cf->code.data();
     DISPATCH();
@@ -667,7 +675,8 @@ LX_Ret : {
   if (WEFT_UNLIKELY(f->ret_ip == nullptr)) goto done;
   ip = f->ret_ip;
   fp = f->ret_fp;
-  inst = ftop[-1].func->instance;
+  inst = f->ret_inst;
+  memi = f->ret_memi;
   RELOAD_MEM();
   DISPATCH();
 }
@@ -710,6 +719,8 @@ do_call : {
   }
   ftop->ret_ip = ip;
   ftop->ret_fp = fp;
+  ftop->ret_inst = inst;
+  ftop->ret_memi = memi;
   ftop->func = callee;
   ++ftop;
   fp = args;
@@ -722,7 +733,7 @@ do_call : {
   }
   if (callee->instance != inst) {
     inst = callee->instance;
-    RELOAD_MEM();
+    SWITCH_MEM();
   }
   ip = cf->code.data();
   DISPATCH();
@@ -1010,6 +1021,8 @@ TrapCode Call(runtime::Store& store, FuncInst* func, uint64_t* slots) {
   }
   entry->ret_ip = nullptr;
   entry->ret_fp = nullptr;
+  entry->ret_inst = nullptr;
+  entry->ret_memi = nullptr;
   entry->func = func;
   ex->ftop = entry + 1;
   ++ex->depth;
