@@ -43,9 +43,8 @@ if [[ ${#KERNELS[@]} -eq 0 ]]; then
   if [[ $SMOKE -eq 1 ]]; then
     KERNELS=(crc32)
   else
-    for f in "$KDIR"/*.wasm; do
-      [[ $f == *.bare.wasm ]] && continue
-      [[ -e $f ]] && KERNELS+=("$(basename "$f" .wasm)")
+    for f in "$KDIR"/*.bare.wasm; do  # every kernel has both variants; other modules don't
+      [[ -e $f ]] && KERNELS+=("$(basename "$f" .bare.wasm)")
     done
   fi
 fi

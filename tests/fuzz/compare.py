@@ -5,7 +5,8 @@
 
 Both traces are normalised first: trap messages are dropped ("[trap ...]" -> "[trap]", the
 two engines word them differently), every NaN ("nan", "-nan", "nan:0x...") becomes "nan"
-(the spec leaves NaN sign and payload open), and only the trace lines are kept (binaryen's
+(the spec leaves NaN sign and payload open), non-null function references lose their
+binaryen function name ("funcref(3)" -> "funcref", names are not comparable), and only the trace lines are kept (binaryen's
 "warning:" chatter is not part of it). A reference that hit a binaryen host limit
 ("[host limit ...]") is unusable: binaryen itself ignores such results. On a difference the
 first differing lines and a unified diff are printed.
@@ -17,6 +18,7 @@ import sys
 TRACE_PREFIXES = ("[fuzz-exec]", "[LoggingExternalInterface", "[trap", "[host limit",
                   "[exception", "[weft")
 NAN = re.compile(r"-?nan(:0x[0-9a-f]+)?")
+FUNCREF = re.compile(r"funcref\((?!null\))[^)]*\)")
 
 
 def normalise(path):
@@ -31,7 +33,7 @@ def normalise(path):
             if line.startswith("[trap"):
                 line = "[trap]"
             else:
-                line = NAN.sub("nan", line)
+                line = FUNCREF.sub("funcref", NAN.sub("nan", line))
             lines.append(line)
     return lines
 
