@@ -24,8 +24,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -401,14 +401,18 @@ bool ReadFile(const std::string& path, std::vector<uint8_t>* out) {
 std::optional<std::string> FindInPath(const std::string& prog) {
   const char* path = std::getenv("PATH");
   if (path == nullptr) return std::nullopt;
-  std::stringstream ss(path);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + prog;
+  // Built with append() only: string assignment from literals here trips g++-12's false
+  // -Wrestrict at -O3.
+  std::string_view rest(path);
+  while (true) {
+    size_t colon = rest.find(':');
+    std::string_view dir = rest.substr(0, colon);
+    std::string candidate;
+    candidate.append(dir.empty() ? std::string_view(".") : dir).append(1, '/').append(prog);
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(colon + 1);
   }
-  return std::nullopt;
 }
 
 /// Runs `wast2json WAST -o DIR/NAME.json`; returns the JSON path or an error message.
