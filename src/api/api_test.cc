@@ -449,6 +449,15 @@ TEST(Api, InstancePreAcrossStoresAndDefineInstance) {
   auto other = l2.Instantiate(s2, user);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code(), ErrorCode::kArgument);
+  Module mem_user = MustCompile(engine, R"((module (import "first" "memory" (memory 1))))");
+  auto mem_other = l2.Instantiate(s2, mem_user);
+  ASSERT_FALSE(mem_other.ok());
+  EXPECT_EQ(mem_other.error().code(), ErrorCode::kArgument);
+  // Tables reject functions of another store.
+  auto tab = NewTable(s2, TableType{ValKind::kFuncRef, {1, std::nullopt}}, Val::Null(ValKind::kFuncRef));
+  ASSERT_TRUE(tab.ok());
+  EXPECT_FALSE(tab->Set(0, Val::FuncRef(*i1->GetFunc("f"))).ok());
+  EXPECT_TRUE(tab->Set(0, Val::FuncRef(*i2->GetFunc("f"))).ok());
 }
 
 TEST(Api, CallerSeesTheCallingInstance) {

@@ -93,8 +93,11 @@ bool IsNull(const Extern& e) {
 runtime::Store* StoreOf(const Extern& e) {
   switch (e.kind) {
     case ExternKind::kFunc: return e.func.raw()->store;
-    default: return nullptr;  // Tables, memories and globals do not record their store.
+    case ExternKind::kTable: return e.table.raw()->store;
+    case ExternKind::kMemory: return e.memory.raw()->store;
+    case ExternKind::kGlobal: return e.global.raw()->store;
   }
+  return nullptr;
 }
 
 // Evaluates a constant expression into two slots (spec 4.5.4 step: auxiliary frame with the
@@ -174,6 +177,14 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
   inst.globals.reserve(m.all_globals.size());
   for (size_t i = 0; i < imports.size(); ++i) {
     const Extern& e = imports[i];
+    if (IsNull(e) || static_cast<wasm::ExternKind>(e.kind) != m.imports[i].kind ||
+        StoreOf(e) != s) {
+      return Error::Make(ErrorCode::kArgument, "import " + Quote(m.imports[i].module, m.imports[i].name) +
+                                                   " is null, of the wrong kind or from another store");
+    }
+  }
+  for (size_t i = 0; i < imports.size(); ++i) {
+    const Extern& e = imports[i];
     switch (m.imports[i].kind) {
       case wasm::ExternKind::kFunc: inst.funcs.push_back(e.func.raw()); break;
       case wasm::ExternKind::kTable: inst.tables.push_back(e.table.raw()); break;
@@ -192,16 +203,19 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
   }
   for (const wasm::TableType& tt : m.tables) {
     runtime::TableInst& t = s->tables.emplace_back();
+    t.store = s;
     WEFT_TRY(t.Init(tt, s->limits.max_table_elements, 0));
     inst.tables.push_back(&t);
   }
   for (const wasm::MemoryType& mt : m.memories) {
     runtime::MemoryInst& mem = s->memories.emplace_back();
+    mem.store = s;
     WEFT_TRY(mem.Init(mt, s->limits.max_memory_bytes));
     inst.memories.push_back(&mem);
   }
   for (const wasm::Global& g : m.globals) {
     runtime::GlobalInst& gi = s->globals.emplace_back();
+    gi.store = s;
     gi.type = g.type;
     EvalConst(g.init, inst, gi.value);
     inst.globals.push_back(&gi);

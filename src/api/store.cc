@@ -101,6 +101,10 @@ static Error CheckRef(const runtime::TableInst* t, const Val& v) {
                                                  std::string(ValKindName(api::ToKind(t->type.elem))) +
                                                  ", got " + std::string(ValKindName(v.kind())));
   }
+  if (v.kind() == ValKind::kFuncRef && !v.is_null_ref() && t->store != nullptr &&
+      v.funcref().raw()->store != t->store) {
+    return Error::Make(ErrorCode::kArgument, "function from a different store");
+  }
   return Error();
 }
 
@@ -155,6 +159,7 @@ Expected<Memory> NewMemory(StoreBase& store, const MemoryType& type) {
     return Error::Make(ErrorCode::kArgument, "memory maximum is below its minimum");
   }
   runtime::MemoryInst& m = s->memories.emplace_back();
+  m.store = s;
   WEFT_TRY(m.Init(wasm::MemoryType{api::ToWasm(type.limits)}, s->limits.max_memory_bytes));
   return Memory(&m);
 }
@@ -171,6 +176,7 @@ Expected<Table> NewTable(StoreBase& store, const TableType& type, const Val& ini
     return Error::Make(ErrorCode::kArgument, "table maximum is below its minimum");
   }
   runtime::TableInst& t = s->tables.emplace_back();
+  t.store = s;
   WEFT_TRY(t.Init(wasm::TableType{api::ToValType(type.elem), api::ToWasm(type.limits)},
                   s->limits.max_table_elements, init.lo_bits()));
   return Table(&t);
@@ -181,6 +187,7 @@ Expected<Global> NewGlobal(StoreBase& store, const GlobalType& type, const Val& 
     return Error::Make(ErrorCode::kArgument, "global initial value has the wrong type");
   }
   runtime::GlobalInst& g = store.raw()->globals.emplace_back();
+  g.store = store.raw();
   g.type = wasm::GlobalType{api::ToValType(type.type), type.mut};
   api::ValToSlots(init, g.value);
   return Global(&g);

@@ -108,6 +108,7 @@ struct FuncInst {
 };
 
 struct MemoryInst {
+  Store* store = nullptr;   ///< Owning store (set by whoever creates the memory).
   uint8_t* base = nullptr;  ///< Stable for the memory's life: the maximum size is reserved.
   uint64_t size = 0;        ///< In bytes, a multiple of 64 KiB.
   uint64_t max_pages = 0;   ///< Declared maximum, clamped to 65536 and to the store limit.
@@ -123,6 +124,7 @@ struct MemoryInst {
 };
 
 struct TableInst {
+  Store* store = nullptr;  ///< Owning store.
   wasm::TableType type;
   std::vector<uint64_t> elems;  ///< Reference values (see the slot convention).
   uint64_t max = 0;             ///< Declared maximum, clamped to the store limit.
@@ -133,6 +135,7 @@ struct TableInst {
 };
 
 struct GlobalInst {
+  Store* store = nullptr;  ///< Owning store.
   wasm::GlobalType type;
   alignas(16) uint64_t value[2] = {0, 0};
 };
