@@ -2,6 +2,7 @@
 // linking errors and store limits. Modules come from wat2wasm (test_util.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -505,6 +506,57 @@ TEST(Api, FuncRefsAndWrapFunc) {
   auto r = inst->GetFunc("apply")->Call(store, args);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ((*r)[0].i64(), 42);
+}
+
+// A module of `n` functions of type () -> (), each `pad` nops long; the functions in `bad`
+// leave an i32 on the stack (invalid: "type mismatch").
+std::vector<uint8_t> BigModule(uint32_t n, uint32_t pad, const std::vector<uint32_t>& bad) {
+  auto leb = [](std::vector<uint8_t>& out, uint32_t v) {
+    do {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      out.push_back(static_cast<uint8_t>(b | (v ? 0x80 : 0)));
+    } while (v);
+  };
+  auto section = [&](std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& body) {
+    out.push_back(id);
+    leb(out, static_cast<uint32_t>(body.size()));
+    out.insert(out.end(), body.begin(), body.end());
+  };
+  std::vector<uint8_t> mod = {0, 'a', 's', 'm', 1, 0, 0, 0};
+  section(mod, 1, {1, 0x60, 0, 0});
+  std::vector<uint8_t> funcs;
+  leb(funcs, n);
+  for (uint32_t i = 0; i < n; ++i) funcs.push_back(0);
+  section(mod, 3, funcs);
+  std::vector<uint8_t> code;
+  leb(code, n);
+  for (uint32_t i = 0; i < n; ++i) {
+    bool is_bad = std::find(bad.begin(), bad.end(), i) != bad.end();
+    std::vector<uint8_t> body = {0};
+    if (is_bad) body.insert(body.end(), {0x41, 0});
+    body.insert(body.end(), pad, 0x01);
+    body.push_back(0x0b);
+    leb(code, static_cast<uint32_t>(body.size()));
+    code.insert(code.end(), body.begin(), body.end());
+  }
+  section(mod, 10, code);
+  return mod;
+}
+
+TEST(Api, ParallelValidationReportsTheFirstInvalidFunction) {
+  Engine engine;
+  // ~1.2 MB of code: validated on several threads.
+  auto ok = Module::Compile(engine, BigModule(4000, 300, {}));
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  for (int round = 0; round < 3; ++round) {
+    auto bad = Module::Compile(engine, BigModule(4000, 300, {3999, 2100, 777}));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code(), ErrorCode::kInvalid);
+    EXPECT_EQ(bad.error().func_index(), 777u) << bad.error().ToString();
+  }
+  Error v = Module::Validate(BigModule(4000, 300, {5, 6}));
+  EXPECT_EQ(v.func_index(), 5u) << v.ToString();
 }
 
 // Not a pass/fail test: prints the costs of host -> guest and guest -> host calls.

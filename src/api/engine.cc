@@ -1,5 +1,7 @@
 // Engine (configuration, epoch counter and its ticker thread) and Module (decode, validate,
 // optionally lower everything eagerly; import/export descriptions).
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -9,6 +11,7 @@
 
 #include "api/internal.h"
 #include "interp/interp.h"
+#include "wasm/code_validator.h"
 #include "wasm/decoder.h"
 #include "wasm/validator.h"
 
@@ -70,9 +73,64 @@ void Engine::StopEpochTicker() {
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+
+// Below this much code, validating on one thread is faster than starting others.
+constexpr uint64_t kParallelValidateBytes = 1 << 20;
+constexpr uint32_t kChunkFuncs = 32;
+
+// wasm::Validate with the function bodies spread over the machine's cores. Reports exactly
+// what the sequential validator would: module-level errors first, then the error of the
+// lowest-numbered invalid function (chunks are handed out in increasing order and always
+// finished, so every function below a found error is checked).
+Error ValidateModule(const wasm::Module& m) {
+  uint64_t code_bytes = 0;
+  for (const wasm::Function& f : m.functions) code_bytes += f.body_size;
+  unsigned cores = std::thread::hardware_concurrency();
+  if (code_bytes < kParallelValidateBytes || cores < 2) return wasm::Validate(m);
+  wasm::ValidateOptions module_only;
+  module_only.function_bodies = false;
+  WEFT_TRY(wasm::Validate(m, module_only));
+
+  const uint32_t n = static_cast<uint32_t>(m.functions.size());
+  std::atomic<uint32_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  uint32_t first_bad = ~uint32_t{0};
+  Error first_error;
+  auto work = [&] {
+    while (!failed.load(std::memory_order_relaxed)) {
+      uint32_t start = next.fetch_add(kChunkFuncs);
+      if (start >= n) return;
+      uint32_t end = std::min(n, start + kChunkFuncs);
+      for (uint32_t i = start; i < end; ++i) {
+        Error e = wasm::ValidateCode(m, m.num_imported_funcs + i);
+        if (!e.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (i < first_bad) {
+            first_bad = i;
+            first_error = std::move(e);
+          }
+          failed.store(true, std::memory_order_relaxed);
+          break;
+        }
+      }
+    }
+  };
+  unsigned helpers = std::min(cores, 8u) - 1;
+  std::vector<std::thread> threads;
+  threads.reserve(helpers);
+  for (unsigned i = 0; i < helpers; ++i) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  return first_error;
+}
+
+}  // namespace
+
 Expected<Module> Module::Compile(Engine& engine, std::span<const uint8_t> bytes) {
   WEFT_TRY_ASSIGN(wasm::Module m, wasm::Decode(bytes));
-  WEFT_TRY(wasm::Validate(m));
+  WEFT_TRY(ValidateModule(m));
   auto cm = std::make_shared<runtime::CompiledModule>(engine.raw(), std::move(m));
   if (!engine.config().lazy_compile) {
     const wasm::Module& mod = cm->module;
@@ -95,7 +153,7 @@ Expected<Module> Module::FromFile(Engine& engine, const std::string& path) {
 
 Error Module::Validate(std::span<const uint8_t> bytes) {
   WEFT_TRY_ASSIGN(wasm::Module m, wasm::Decode(bytes));
-  return wasm::Validate(m);
+  return ValidateModule(m);
 }
 
 namespace api {
