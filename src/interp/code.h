@@ -28,6 +28,8 @@ enum class IOp : uint16_t {
   X(Const64) X(CheckEpoch) X(CheckFuel)                                                       \
   X(JumpIfI32Eqz) X(JumpIfI32Ne0) X(JumpIfI32LtS) X(JumpIfI32LtU) X(JumpIfI32GtS) X(JumpIfI32GtU)        \
   X(JumpIfI32LeS) X(JumpIfI32LeU) X(JumpIfI32GeS) X(JumpIfI32GeU) X(JumpIfI32Eq) X(JumpIfI32Ne)          \
+  X(JumpAccI32LtS) X(JumpAccI32LtU) X(JumpAccI32GtS) X(JumpAccI32GtU) X(JumpAccI32LeS)          \
+  X(JumpAccI32LeU) X(JumpAccI32GeS) X(JumpAccI32GeU) X(JumpAccI32Eq) X(JumpAccI32Ne)          \
   X(I32AddImm) X(I64AddImm) X(I32AndImm) X(I32ShlImm) X(I32ShrUImm) X(I32ShrSImm)
 #define WEFT_IOP_ENUM(n) k##n,
   WEFT_IOPS(WEFT_IOP_ENUM)

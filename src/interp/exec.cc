@@ -934,6 +934,28 @@ LX_CheckFuel : {
   WEFT_BRCMP(I32Eq, a == b)
   WEFT_BRCMP(I32Ne, a != b)
 #undef WEFT_BRCMP
+  // The same with operand a in the accumulator: [unused][b][offset].
+#define WEFT_BRCMPA(Name, expr)              \
+  LX_JumpAcc##Name : {                       \
+    u32 a = static_cast<u32>(acc);           \
+    u32 b = Rd<u32>(S(1));                   \
+    if (expr) {                              \
+      ip += static_cast<int32_t>(ip[4]);     \
+      DISPATCH();                            \
+    }                                        \
+    NEXT(5);                                 \
+  }
+  WEFT_BRCMPA(I32LtS, static_cast<int32_t>(a) < static_cast<int32_t>(b))
+  WEFT_BRCMPA(I32LtU, a < b)
+  WEFT_BRCMPA(I32GtS, static_cast<int32_t>(a) > static_cast<int32_t>(b))
+  WEFT_BRCMPA(I32GtU, a > b)
+  WEFT_BRCMPA(I32LeS, static_cast<int32_t>(a) <= static_cast<int32_t>(b))
+  WEFT_BRCMPA(I32LeU, a <= b)
+  WEFT_BRCMPA(I32GeS, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
+  WEFT_BRCMPA(I32GeU, a >= b)
+  WEFT_BRCMPA(I32Eq, a == b)
+  WEFT_BRCMPA(I32Ne, a != b)
+#undef WEFT_BRCMPA
 
 LX_JumpIfI32Eqz:
   if (Rd<u32>(S(0)) == 0) {

@@ -679,11 +679,66 @@ class Lowerer {
         return w;
       }
     }
+    if (cond.src == cond.home && last_dst_ != kNone && code()[last_dst_] == cond.home &&
+        last_op_ != kNone && last_dst_ == last_op_ + 2 &&
+        (last_variant_ == 1 || last_variant_ == 2)) {
+      // The comparison read one operand from the accumulator: fuse it with the jump too.
+      IOp cmp = last_iop_;
+      uint32_t other = code()[last_op_ + (last_variant_ == 1 ? 4 : 3)];
+      if (last_variant_ == 2) cmp = Mirror(cmp);
+      IOp fused = cmp == IOp::kI32Eqz ? IOp::kInvalid : AccJump(FusedJump(cmp, if_true));
+      if (fused != IOp::kInvalid || (last_iop_ == IOp::kI32Eqz && last_variant_ == 1)) {
+        code().resize(last_op_);
+        while (!slot_words_.empty() && slot_words_.back() >= last_op_) slot_words_.pop_back();
+        if (dump_) starts_.pop_back();
+        uint32_t start = Pos();
+        if (fused == IOp::kInvalid) {
+          Emit(if_true ? IOp::kJumpUnlessR : IOp::kJumpIfR);
+          Slot(cond.src);
+        } else {
+          Emit(fused);
+          Word(0);
+          Slot(other);
+        }
+        uint32_t w = Pos();
+        Word(start);
+        return w;
+      }
+    }
     if (ProducedByLast(cond) && CanRedirectLast()) {
       RedirectLastToAcc();
       return EmitBranch(if_true ? IOp::kJumpIfR : IOp::kJumpUnlessR, cond.src);
     }
     return EmitBranch(if_true ? IOp::kJumpIf : IOp::kJumpUnless, cond.src);
+  }
+  // a OP b == b Mirror(OP) a.
+  static IOp Mirror(IOp cmp) {
+    switch (cmp) {
+      case IOp::kI32LtS: return IOp::kI32GtS;
+      case IOp::kI32LtU: return IOp::kI32GtU;
+      case IOp::kI32GtS: return IOp::kI32LtS;
+      case IOp::kI32GtU: return IOp::kI32LtU;
+      case IOp::kI32LeS: return IOp::kI32GeS;
+      case IOp::kI32LeU: return IOp::kI32GeU;
+      case IOp::kI32GeS: return IOp::kI32LeS;
+      case IOp::kI32GeU: return IOp::kI32LeU;
+      default: return cmp;  // eq, ne (and non-comparisons) are symmetric or unchanged.
+    }
+  }
+  static IOp AccJump(IOp j) {
+    switch (j) {
+      case IOp::kJumpIfI32LtS: return IOp::kJumpAccI32LtS;
+      case IOp::kJumpIfI32LtU: return IOp::kJumpAccI32LtU;
+      case IOp::kJumpIfI32GtS: return IOp::kJumpAccI32GtS;
+      case IOp::kJumpIfI32GtU: return IOp::kJumpAccI32GtU;
+      case IOp::kJumpIfI32LeS: return IOp::kJumpAccI32LeS;
+      case IOp::kJumpIfI32LeU: return IOp::kJumpAccI32LeU;
+      case IOp::kJumpIfI32GeS: return IOp::kJumpAccI32GeS;
+      case IOp::kJumpIfI32GeU: return IOp::kJumpAccI32GeU;
+      case IOp::kJumpIfI32Eq: return IOp::kJumpAccI32Eq;
+      case IOp::kJumpIfI32Ne: return IOp::kJumpAccI32Ne;
+      default: return IOp::kInvalid;
+    }
   }
   static IOp FusedJump(IOp cmp, bool if_true) {
     switch (cmp) {
