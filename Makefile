@@ -6,7 +6,7 @@ CC := clang-19
 CXX := clang++-19
 export CC CXX
 
-.PHONY: all deps build debug asan fuzz run test unit clean
+.PHONY: all deps build debug asan gcc fuzz run test unit clean
 
 all: build
 
@@ -27,6 +27,10 @@ asan: deps
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 
+gcc: deps
+	@cmake -S . -B build-gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc-12 -DCMAKE_CXX_COMPILER=g++-12 >/dev/null
+	@cmake --build build-gcc -j $(JOBS)
+
 fuzz: deps
 	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=ON -DWEFT_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
@@ -38,4 +42,4 @@ test: build
 	@bash scripts/test.sh
 
 clean:
-	rm -rf build build-debug build-asan build-fuzz
+	rm -rf build build-debug build-asan build-gcc build-fuzz
