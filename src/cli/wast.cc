@@ -89,11 +89,13 @@ bool ParseBits(const std::string& s, unsigned bits, uint64_t* out) {
 // Values: parsing, formatting, matching.
 
 bool KindFromName(const std::string& s, ValKind* k) {
-  static const std::pair<const char*, ValKind> kNames[] = {
-      {"i32", ValKind::kI32},         {"i64", ValKind::kI64},
-      {"f32", ValKind::kF32},         {"f64", ValKind::kF64},
-      {"v128", ValKind::kV128},       {"funcref", ValKind::kFuncRef},
-      {"externref", ValKind::kExternRef}};
+  static const std::pair<const char*, ValKind> kNames[] = {{"i32", ValKind::kI32},
+                                                           {"i64", ValKind::kI64},
+                                                           {"f32", ValKind::kF32},
+                                                           {"f64", ValKind::kF64},
+                                                           {"v128", ValKind::kV128},
+                                                           {"funcref", ValKind::kFuncRef},
+                                                           {"externref", ValKind::kExternRef}};
   for (const auto& [name, kind] : kNames) {
     if (s == name) {
       *k = kind;
@@ -183,9 +185,12 @@ std::string FormatVal(const Val& v, const std::string& lane_type = "") {
     case ValKind::kI64:
       return "i64:" + std::to_string(static_cast<uint64_t>(v.i64())) + " (" +
              Hex(static_cast<uint64_t>(v.i64())) + ")";
-    case ValKind::kF32: return "f32:" + FormatF32(v.f32_bits());
-    case ValKind::kF64: return "f64:" + FormatF64(v.f64_bits());
-    case ValKind::kV128: return FormatV128(v.v128(), lane_type);
+    case ValKind::kF32:
+      return "f32:" + FormatF32(v.f32_bits());
+    case ValKind::kF64:
+      return "f64:" + FormatF64(v.f64_bits());
+    case ValKind::kV128:
+      return FormatV128(v.v128(), lane_type);
     case ValKind::kFuncRef:
       return v.is_null_ref() ? "funcref:null" : "funcref:" + Hex(v.lo_bits());
     case ValKind::kExternRef:
@@ -229,7 +234,8 @@ std::string FormatExpected(const Json& e) {
   std::string vs = value->is_string() ? value->get<std::string>() : "?";
   if (vs.rfind("nan:", 0) == 0 || vs == "null") return type + ":" + vs;
   uint64_t bits = 0;
-  if (type == "f32" && ParseBits(vs, 32, &bits)) return "f32:" + FormatF32(static_cast<uint32_t>(bits));
+  if (type == "f32" && ParseBits(vs, 32, &bits))
+    return "f32:" + FormatF32(static_cast<uint32_t>(bits));
   if (type == "f64" && ParseBits(vs, 64, &bits)) return "f64:" + FormatF64(bits);
   if ((type == "i32" || type == "i64") && ParseBits(vs, type == "i32" ? 32 : 64, &bits)) {
     return type + ":" + std::to_string(bits) + " (" + Hex(bits) + ")";
@@ -253,7 +259,8 @@ bool ParseArg(const Json& a, Val* out, std::string* why) {
     case ValKind::kF32:
     case ValKind::kF64: {
       unsigned width = kind == ValKind::kI32 || kind == ValKind::kF32 ? 32 : 64;
-      if (value == nullptr || !value->is_string() || !ParseBits(value->get<std::string>(), width, &bits)) {
+      if (value == nullptr || !value->is_string() ||
+          !ParseBits(value->get<std::string>(), width, &bits)) {
         *why = "bad " + type + " argument";
         return false;
       }
@@ -328,17 +335,20 @@ bool MatchVal(const Json& e, const Val& got) {
       unsigned width = kind == ValKind::kI32 ? 32 : 64;
       uint64_t bits = 0;
       uint64_t g = width == 32 ? static_cast<uint32_t>(got.lo_bits()) : got.lo_bits();
-      return value != nullptr && value->is_string() && ParseBits(value->get<std::string>(), width, &bits) &&
-             bits == g;
+      return value != nullptr && value->is_string() &&
+             ParseBits(value->get<std::string>(), width, &bits) && bits == g;
     }
     case ValKind::kF32:
-      return value != nullptr && value->is_string() && MatchFloat(value->get<std::string>(), 32, got.f32_bits());
+      return value != nullptr && value->is_string() &&
+             MatchFloat(value->get<std::string>(), 32, got.f32_bits());
     case ValKind::kF64:
-      return value != nullptr && value->is_string() && MatchFloat(value->get<std::string>(), 64, got.f64_bits());
+      return value != nullptr && value->is_string() &&
+             MatchFloat(value->get<std::string>(), 64, got.f64_bits());
     case ValKind::kV128: {
       std::string lt = Str(e, "lane_type");
       unsigned lb = LaneBits(lt);
-      if (value == nullptr || !value->is_array() || lb == 0 || value->size() != 128 / lb) return false;
+      if (value == nullptr || !value->is_array() || lb == 0 || value->size() != 128 / lb)
+        return false;
       unsigned i = 0;
       for (const Json& lane : *value) {
         if (!lane.is_string()) return false;
@@ -380,11 +390,16 @@ bool MessageMatches(const std::string& got, const std::string& want) {
 
 const char* CodeName(ErrorCode c) {
   switch (c) {
-    case ErrorCode::kMalformed: return "malformed";
-    case ErrorCode::kInvalid: return "invalid";
-    case ErrorCode::kUnlinkable: return "unlinkable";
-    case ErrorCode::kTrap: return "trap";
-    default: return "error";
+    case ErrorCode::kMalformed:
+      return "malformed";
+    case ErrorCode::kInvalid:
+      return "invalid";
+    case ErrorCode::kUnlinkable:
+      return "unlinkable";
+    case ErrorCode::kTrap:
+      return "trap";
+    default:
+      return "error";
   }
 }
 
@@ -420,8 +435,9 @@ bool ConvertWast(const std::string& wast, const std::string& dir, std::string* j
                  std::string* err) {
   std::optional<std::string> tool = FindInPath("wast2json");
   if (!tool) {
-    *err = "wast2json not found in PATH; it is needed to run .wast files (install wabt, or pass "
-           "the .json that `wast2json FILE.wast -o DIR/FILE.json` writes)";
+    *err =
+        "wast2json not found in PATH; it is needed to run .wast files (install wabt, or pass "
+        "the .json that `wast2json FILE.wast -o DIR/FILE.json` writes)";
     return false;
   }
   std::string stem = std::filesystem::path(wast).stem().string();
@@ -498,18 +514,22 @@ class Runner {
 
   void Pass(const Json& cmd, const std::string& what) {
     ++passed_;
-    if (options_.verbose) std::printf("%s:%" PRIu64 ": ok: %s\n", source_.c_str(), Line(cmd), what.c_str());
+    if (options_.verbose)
+      std::printf("%s:%" PRIu64 ": ok: %s\n", source_.c_str(), Line(cmd), what.c_str());
   }
   void Fail(const Json& cmd, const std::string& what, const std::string& why) {
     ++failed_;
-    std::printf("%s:%" PRIu64 ": FAIL: %s: %s\n", source_.c_str(), Line(cmd), what.c_str(), why.c_str());
+    std::printf("%s:%" PRIu64 ": FAIL: %s: %s\n", source_.c_str(), Line(cmd), what.c_str(),
+                why.c_str());
   }
   void Skip(const Json& cmd, const std::string& what) {
     ++skipped_;
-    if (options_.verbose) std::printf("%s:%" PRIu64 ": skipped: %s\n", source_.c_str(), Line(cmd), what.c_str());
+    if (options_.verbose)
+      std::printf("%s:%" PRIu64 ": skipped: %s\n", source_.c_str(), Line(cmd), what.c_str());
   }
   void Note(const Json& cmd, const std::string& what) {
-    if (options_.verbose) std::printf("%s:%" PRIu64 ": note: %s\n", source_.c_str(), Line(cmd), what.c_str());
+    if (options_.verbose)
+      std::printf("%s:%" PRIu64 ": note: %s\n", source_.c_str(), Line(cmd), what.c_str());
   }
 
   // -- spectest -------------------------------------------------------------------------------
@@ -531,24 +551,38 @@ class Runner {
                                      return Error();
                                    }),
                 "print");
-    ok &= Check(linker_.FuncWrap("spectest", "print_i32", [v](int32_t x) {
-      if (v) std::printf("%" PRId32 " : i32\n", x);
-    }), "print_i32");
-    ok &= Check(linker_.FuncWrap("spectest", "print_i64", [v](int64_t x) {
-      if (v) std::printf("%" PRId64 " : i64\n", x);
-    }), "print_i64");
-    ok &= Check(linker_.FuncWrap("spectest", "print_f32", [v](float x) {
-      if (v) std::printf("%.9g : f32\n", static_cast<double>(x));
-    }), "print_f32");
-    ok &= Check(linker_.FuncWrap("spectest", "print_f64", [v](double x) {
-      if (v) std::printf("%.17g : f64\n", x);
-    }), "print_f64");
-    ok &= Check(linker_.FuncWrap("spectest", "print_i32_f32", [v](int32_t x, float y) {
-      if (v) std::printf("%" PRId32 " : i32\n%.9g : f32\n", x, static_cast<double>(y));
-    }), "print_i32_f32");
-    ok &= Check(linker_.FuncWrap("spectest", "print_f64_f64", [v](double x, double y) {
-      if (v) std::printf("%.17g : f64\n%.17g : f64\n", x, y);
-    }), "print_f64_f64");
+    ok &= Check(linker_.FuncWrap("spectest", "print_i32",
+                                 [v](int32_t x) {
+                                   if (v) std::printf("%" PRId32 " : i32\n", x);
+                                 }),
+                "print_i32");
+    ok &= Check(linker_.FuncWrap("spectest", "print_i64",
+                                 [v](int64_t x) {
+                                   if (v) std::printf("%" PRId64 " : i64\n", x);
+                                 }),
+                "print_i64");
+    ok &= Check(linker_.FuncWrap("spectest", "print_f32",
+                                 [v](float x) {
+                                   if (v) std::printf("%.9g : f32\n", static_cast<double>(x));
+                                 }),
+                "print_f32");
+    ok &= Check(linker_.FuncWrap("spectest", "print_f64",
+                                 [v](double x) {
+                                   if (v) std::printf("%.17g : f64\n", x);
+                                 }),
+                "print_f64");
+    ok &= Check(linker_.FuncWrap("spectest", "print_i32_f32",
+                                 [v](int32_t x, float y) {
+                                   if (v)
+                                     std::printf("%" PRId32 " : i32\n%.9g : f32\n", x,
+                                                 static_cast<double>(y));
+                                 }),
+                "print_i32_f32");
+    ok &= Check(linker_.FuncWrap("spectest", "print_f64_f64",
+                                 [v](double x, double y) {
+                                   if (v) std::printf("%.17g : f64\n%.17g : f64\n", x, y);
+                                 }),
+                "print_f64_f64");
     if (!ok) return false;
 
     struct GlobalDef {
@@ -647,7 +681,8 @@ class Runner {
     ErrorCode want = type == "assert_malformed" ? ErrorCode::kMalformed : ErrorCode::kInvalid;
     if (e.code() == ErrorCode::kIo) return Fail(cmd, what, e.ToString());
     if (e.code() != want || !MessageMatches(e.message(), text)) {
-      Note(cmd, std::string("rejected with a different reason: ") + CodeName(e.code()) + ": " + e.ToString());
+      Note(cmd, std::string("rejected with a different reason: ") + CodeName(e.code()) + ": " +
+                    e.ToString());
     }
     Pass(cmd, what);
   }
@@ -659,9 +694,10 @@ class Runner {
     if (!module.ok()) return Fail(cmd, what, "compile failed: " + module.error().ToString());
     Expected<Instance> inst = Instantiate(*module);
     if (inst.ok()) return Fail(cmd, what, "instantiation succeeded; expected: " + text);
-    if (inst.error().code() != ErrorCode::kUnlinkable || !MessageMatches(inst.error().message(), text)) {
-      Note(cmd, std::string("failed with a different reason: ") + CodeName(inst.error().code()) + ": " +
-                   inst.error().ToString());
+    if (inst.error().code() != ErrorCode::kUnlinkable ||
+        !MessageMatches(inst.error().message(), text)) {
+      Note(cmd, std::string("failed with a different reason: ") + CodeName(inst.error().code()) +
+                    ": " + inst.error().ToString());
     }
     Pass(cmd, what);
   }
@@ -674,7 +710,8 @@ class Runner {
     Expected<Instance> inst = Instantiate(*module);
     if (inst.ok()) return Fail(cmd, what, "instantiation succeeded; expected trap: " + text);
     const Error& e = inst.error();
-    if (e.code() != ErrorCode::kTrap) return Fail(cmd, what, "expected trap \"" + text + "\", got " + e.ToString());
+    if (e.code() != ErrorCode::kTrap)
+      return Fail(cmd, what, "expected trap \"" + text + "\", got " + e.ToString());
     if (!MessageMatches(e.message(), text)) {
       return Fail(cmd, what, "expected trap \"" + text + "\", got trap \"" + e.message() + "\"");
     }
@@ -764,7 +801,8 @@ class Runner {
     for (size_t i = 0; i < vals.size(); ++i) {
       if (i > 0) s += ", ";
       std::string lt;
-      if (expected != nullptr && expected->is_array() && i < expected->size()) lt = Str((*expected)[i], "lane_type");
+      if (expected != nullptr && expected->is_array() && i < expected->size())
+        lt = Str((*expected)[i], "lane_type");
       s += FormatVal(vals[i], lt);
     }
     return s + ")";
@@ -801,15 +839,17 @@ class Runner {
     if (!r.setup_error.empty()) return Fail(cmd, what, r.setup_error);
     const Json* expected = Field(cmd, "expected");
     if (!r.error.ok()) {
-      return Fail(cmd, what, "expected " + FormatExpectedList(expected) + ", got " +
-                                 (r.error.code() == ErrorCode::kTrap ? "trap: " : "error: ") +
-                                 r.error.ToString());
+      return Fail(cmd, what,
+                  "expected " + FormatExpectedList(expected) + ", got " +
+                      (r.error.code() == ErrorCode::kTrap ? "trap: " : "error: ") +
+                      r.error.ToString());
     }
     bool ok = expected != nullptr && expected->is_array() && expected->size() == r.results.size();
     for (size_t i = 0; ok && i < r.results.size(); ++i) ok = MatchVal((*expected)[i], r.results[i]);
     if (!ok) {
-      return Fail(cmd, what, "expected " + FormatExpectedList(expected) + ", got " +
-                                 FormatResults(r.results, expected));
+      return Fail(cmd, what,
+                  "expected " + FormatExpectedList(expected) + ", got " +
+                      FormatResults(r.results, expected));
     }
     Pass(cmd, what);
   }
@@ -823,14 +863,16 @@ class Runner {
     ActionResult r = RunAction(*action, &what);
     if (!r.setup_error.empty()) return Fail(cmd, what, r.setup_error);
     if (r.error.ok()) {
-      return Fail(cmd, what, "expected trap \"" + text + "\", got " +
-                                 FormatResults(r.results, Field(cmd, "expected")));
+      return Fail(cmd, what,
+                  "expected trap \"" + text + "\", got " +
+                      FormatResults(r.results, Field(cmd, "expected")));
     }
     if (r.error.code() != ErrorCode::kTrap) {
       return Fail(cmd, what, "expected trap \"" + text + "\", got error: " + r.error.ToString());
     }
     if (!MessageMatches(r.error.message(), text)) {
-      return Fail(cmd, what, "expected trap \"" + text + "\", got trap \"" + r.error.message() + "\"");
+      return Fail(cmd, what,
+                  "expected trap \"" + text + "\", got trap \"" + r.error.message() + "\"");
     }
     Pass(cmd, what);
   }
@@ -891,11 +933,13 @@ int WastMain(const WastOptions& options) {
   std::filesystem::path p(options.file);
   if (p.extension() == ".wast") {
     const char* tmpdir = std::getenv("TMPDIR");
-    std::string templ = std::string(tmpdir != nullptr && *tmpdir ? tmpdir : "/tmp") + "/weft-wast-XXXXXX";
+    std::string templ =
+        std::string(tmpdir != nullptr && *tmpdir ? tmpdir : "/tmp") + "/weft-wast-XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     if (::mkdtemp(buf.data()) == nullptr) {
-      std::fprintf(stderr, "weft wast: cannot create a temporary directory: %s\n", std::strerror(errno));
+      std::fprintf(stderr, "weft wast: cannot create a temporary directory: %s\n",
+                   std::strerror(errno));
       return 1;
     }
     temp.path = buf.data();
@@ -908,13 +952,15 @@ int WastMain(const WastOptions& options) {
 
   std::vector<uint8_t> bytes;
   if (!ReadFile(json_path, &bytes)) {
-    std::fprintf(stderr, "weft wast: cannot read %s: %s\n", json_path.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "weft wast: cannot read %s: %s\n", json_path.c_str(),
+                 std::strerror(errno));
     return 1;
   }
   Json doc = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   const Json* commands = Field(doc, "commands");
   if (doc.is_discarded() || commands == nullptr || !commands->is_array()) {
-    std::fprintf(stderr, "weft wast: %s is not a wast2json command list (expected {\"commands\": [...]})\n",
+    std::fprintf(stderr,
+                 "weft wast: %s is not a wast2json command list (expected {\"commands\": [...]})\n",
                  json_path.c_str());
     return 1;
   }

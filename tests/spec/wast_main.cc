@@ -12,9 +12,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "-v") == 0 || std::strcmp(argv[i], "--verbose") == 0) {
       options.verbose = true;
     } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-      std::printf("usage: %s [-v] FILE\n  FILE: the .json written by `wast2json X.wast -o DIR/X.json`,\n"
-                  "        or a .wast file (converted with wast2json into a temporary directory)\n",
-                  argv[0]);
+      std::printf(
+          "usage: %s [-v] FILE\n  FILE: the .json written by `wast2json X.wast -o DIR/X.json`,\n"
+          "        or a .wast file (converted with wast2json into a temporary directory)\n",
+          argv[0]);
       return 0;
     } else if (options.file.empty()) {
       options.file = argv[i];
