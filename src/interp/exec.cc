@@ -140,9 +140,17 @@ inline runtime::CompiledFunc* GetCompiled(FuncInst* f) {
 const void* const* g_handlers = nullptr;
 const void* const (*g_variants)[kNumVariants] = nullptr;
 
+// Label addresses are only meaningful in the one copy of this function that runs: GCC must
+// not clone it (e.g. constant-propagate the table-publishing call) or inline it.
+#if defined(__clang__)
+#define WEFT_NO_CLONE __attribute__((noinline))
+#else
+#define WEFT_NO_CLONE __attribute__((noipa))
+#endif
+
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
-TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
+WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
 #define WEFT_H_INVALID(N) \
   L_##N:                  \
   goto LX_Invalid;

@@ -139,7 +139,8 @@ inline u64 I64ShrU(u64 a, u64 b) { return a >> (b & 63); }
 inline u64 I64Rotl(u64 a, u64 b) { return std::rotl(a, int(b & 63)); }
 inline u64 I64Rotr(u64 a, u64 b) { return std::rotr(a, int(b & 63)); }
 
-// Floats. min/max: NaN if either operand is NaN, and -0 < +0.
+// Floats. min/max: NaN if either operand is NaN, and -0 < +0. Rounding functions quiet a
+// signalling NaN explicitly (a + a): inlined expansions of std::floor may return it unchanged.
 template <typename F>
 inline F FMin(F a, F b) {
   if (std::isnan(a) || std::isnan(b)) return a + b;
@@ -168,10 +169,10 @@ inline double F64Copysign(double a, double b) {
   return std::bit_cast<double>((std::bit_cast<u64>(a) & 0x7fffffffffffffffull) |
                                (std::bit_cast<u64>(b) & 0x8000000000000000ull));
 }
-inline float F32Ceil(float a) { return std::ceil(a); }
-inline float F32Floor(float a) { return std::floor(a); }
-inline float F32Trunc(float a) { return std::trunc(a); }
-inline float F32Nearest(float a) { return std::nearbyint(a); }
+inline float F32Ceil(float a) { return std::isnan(a) ? a + a : std::ceil(a); }
+inline float F32Floor(float a) { return std::isnan(a) ? a + a : std::floor(a); }
+inline float F32Trunc(float a) { return std::isnan(a) ? a + a : std::trunc(a); }
+inline float F32Nearest(float a) { return std::isnan(a) ? a + a : std::nearbyint(a); }
 inline float F32Sqrt(float a) { return std::sqrt(a); }
 inline float F32Add(float a, float b) { return a + b; }
 inline float F32Sub(float a, float b) { return a - b; }
@@ -179,10 +180,10 @@ inline float F32Mul(float a, float b) { return a * b; }
 inline float F32Div(float a, float b) { return a / b; }
 inline float F32Min(float a, float b) { return FMin(a, b); }
 inline float F32Max(float a, float b) { return FMax(a, b); }
-inline double F64Ceil(double a) { return std::ceil(a); }
-inline double F64Floor(double a) { return std::floor(a); }
-inline double F64Trunc(double a) { return std::trunc(a); }
-inline double F64Nearest(double a) { return std::nearbyint(a); }
+inline double F64Ceil(double a) { return std::isnan(a) ? a + a : std::ceil(a); }
+inline double F64Floor(double a) { return std::isnan(a) ? a + a : std::floor(a); }
+inline double F64Trunc(double a) { return std::isnan(a) ? a + a : std::trunc(a); }
+inline double F64Nearest(double a) { return std::isnan(a) ? a + a : std::nearbyint(a); }
 inline double F64Sqrt(double a) { return std::sqrt(a); }
 inline double F64Add(double a, double b) { return a + b; }
 inline double F64Sub(double a, double b) { return a - b; }
