@@ -200,11 +200,11 @@ std::shared_ptr<runtime::HostFunc> MakeHostFunc(const FuncType& type, HostCallba
 }
 
 runtime::FuncInst* NewHostFuncInst(runtime::Store& store, const wasm::FuncType& type,
-                                   std::shared_ptr<runtime::HostFunc> host) {
+                                   uint32_t type_id, std::shared_ptr<runtime::HostFunc> host) {
   runtime::FuncInst& f = store.funcs.emplace_back();
   f.host_type = type;
   f.type = &f.host_type;
-  f.type_id = store.engine->InternType(type);
+  f.type_id = type_id;
   f.store = &store;
   f.host = std::move(host);
   return &f;
@@ -230,8 +230,9 @@ Expected<std::vector<Val>> Func::Call(StoreBase& store, std::span<const Val> arg
 }
 
 Func NewHostFunc(StoreBase& store, const FuncType& type, HostCallback callback) {
-  return Func(api::NewHostFuncInst(*store.raw(), api::ToWasm(type),
-                                   api::MakeHostFunc(type, std::move(callback))));
+  wasm::FuncType t = api::ToWasm(type);
+  uint32_t id = store.raw()->engine->InternType(t);
+  return Func(api::NewHostFuncInst(*store.raw(), t, id, api::MakeHostFunc(type, std::move(callback))));
 }
 
 runtime::Store* HostCallStore(runtime::HostCallContext* ctx) { return ctx->store; }

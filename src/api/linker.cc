@@ -16,6 +16,7 @@ struct InstancePreBase::Def {
   /// Store-independent host function: shared by the FuncInsts made in each store.
   std::shared_ptr<runtime::HostFunc> host;
   wasm::FuncType host_type;
+  uint32_t host_type_id = 0;  ///< Interned once here, not per store.
 };
 
 struct LinkerBase::Impl {
@@ -144,6 +145,9 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
   const std::shared_ptr<const runtime::CompiledModule>& cm = module.raw();
   if (!cm) return Error::Make(ErrorCode::kArgument, "module is empty");
   const wasm::Module& m = cm->module;
+  if (cm->engine != s->engine) {
+    return Error::Make(ErrorCode::kArgument, "module and store belong to different engines");
+  }
   if (imports.size() != m.imports.size()) {
     return Error::Make(ErrorCode::kUnlinkable, "expected " + std::to_string(m.imports.size()) +
                                                    " imports, got " + std::to_string(imports.size()));
@@ -310,6 +314,7 @@ Error LinkerBase::DefineFunc(std::string_view module, std::string_view name, con
   def->kind = ExternKind::kFunc;
   def->host = api::MakeHostFunc(type, std::move(callback));
   def->host_type = api::ToWasm(type);
+  def->host_type_id = impl_->engine->raw()->InternType(def->host_type);
   return AddDef(*impl_, module, name, std::shared_ptr<const InstancePreBase::Def>(std::move(def)));
 }
 
@@ -331,6 +336,9 @@ Error LinkerBase::DefineInstance(std::string_view module, const Instance& instan
 
 Expected<InstancePreBase> LinkerBase::InstantiatePre(const Module& module) const {
   if (!module.raw()) return Error::Make(ErrorCode::kArgument, "module is empty");
+  if (module.raw()->engine != impl_->engine->raw()) {
+    return Error::Make(ErrorCode::kArgument, "module and linker belong to different engines");
+  }
   const wasm::Module& m = module.raw()->module;
   InstancePreBase pre;
   pre.module_ = module;
@@ -374,7 +382,7 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
     const Def& def = *imports_[i];
     if (def.host) {
       auto [it, inserted] = st->linker_funcs.try_emplace(def.host.get(), nullptr);
-      if (inserted) it->second = api::NewHostFuncInst(*s, def.host_type, def.host);
+      if (inserted) it->second = api::NewHostFuncInst(*s, def.host_type, def.host_type_id, def.host);
       externs.push_back(Extern::Of(Func(it->second)));
     } else {
       if (def.store != nullptr && def.store != s) {
