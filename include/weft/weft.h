@@ -164,7 +164,9 @@ class Val {
     r.hi_ = v.hi;
     return r;
   }
-  static Val FuncRef(Func f) { return Val(ValKind::kFuncRef, reinterpret_cast<uintptr_t>(f.raw())); }
+  static Val FuncRef(Func f) {
+    return Val(ValKind::kFuncRef, reinterpret_cast<uintptr_t>(f.raw()));
+  }
   static Val MakeExternRef(ExternRef r) { return Val(ValKind::kExternRef, r.value); }
   static Val Null(ValKind ref_kind) { return Val(ref_kind, 0); }
   /// A zero of `kind` (null for references).
@@ -468,8 +470,8 @@ class Caller : public CallerBase {
 
 /// A type-erased host function: reads `args`, writes `results` (kinds preset from the type).
 /// A non-ok Error traps the guest with its message (kExit ends it with a status).
-using HostCallback = std::function<Error(CallerBase& caller, std::span<const Val> args,
-                                         std::span<Val> results)>;
+using HostCallback =
+    std::function<Error(CallerBase& caller, std::span<const Val> args, std::span<Val> results)>;
 
 /// Creates a host function in `store` (usable as an import or a funcref).
 Func NewHostFunc(StoreBase& store, const FuncType& type, HostCallback callback);
@@ -477,52 +479,102 @@ Func NewHostFunc(StoreBase& store, const FuncType& type, HostCallback callback);
 namespace detail {
 template <typename X>
 struct WasmKind;
-template <> struct WasmKind<int32_t> { static constexpr ValKind kind = ValKind::kI32; };
-template <> struct WasmKind<uint32_t> { static constexpr ValKind kind = ValKind::kI32; };
-template <> struct WasmKind<int64_t> { static constexpr ValKind kind = ValKind::kI64; };
-template <> struct WasmKind<uint64_t> { static constexpr ValKind kind = ValKind::kI64; };
-template <> struct WasmKind<float> { static constexpr ValKind kind = ValKind::kF32; };
-template <> struct WasmKind<double> { static constexpr ValKind kind = ValKind::kF64; };
-template <> struct WasmKind<V128> { static constexpr ValKind kind = ValKind::kV128; };
-template <> struct WasmKind<Func> { static constexpr ValKind kind = ValKind::kFuncRef; };
-template <> struct WasmKind<ExternRef> { static constexpr ValKind kind = ValKind::kExternRef; };
+template <>
+struct WasmKind<int32_t> {
+  static constexpr ValKind kind = ValKind::kI32;
+};
+template <>
+struct WasmKind<uint32_t> {
+  static constexpr ValKind kind = ValKind::kI32;
+};
+template <>
+struct WasmKind<int64_t> {
+  static constexpr ValKind kind = ValKind::kI64;
+};
+template <>
+struct WasmKind<uint64_t> {
+  static constexpr ValKind kind = ValKind::kI64;
+};
+template <>
+struct WasmKind<float> {
+  static constexpr ValKind kind = ValKind::kF32;
+};
+template <>
+struct WasmKind<double> {
+  static constexpr ValKind kind = ValKind::kF64;
+};
+template <>
+struct WasmKind<V128> {
+  static constexpr ValKind kind = ValKind::kV128;
+};
+template <>
+struct WasmKind<Func> {
+  static constexpr ValKind kind = ValKind::kFuncRef;
+};
+template <>
+struct WasmKind<ExternRef> {
+  static constexpr ValKind kind = ValKind::kExternRef;
+};
 
 template <typename X>
 X FromVal(const Val& v) {
-  if constexpr (std::is_same_v<X, int32_t>) return v.i32();
-  else if constexpr (std::is_same_v<X, uint32_t>) return static_cast<uint32_t>(v.i32());
-  else if constexpr (std::is_same_v<X, int64_t>) return v.i64();
-  else if constexpr (std::is_same_v<X, uint64_t>) return static_cast<uint64_t>(v.i64());
-  else if constexpr (std::is_same_v<X, float>) return v.f32();
-  else if constexpr (std::is_same_v<X, double>) return v.f64();
-  else if constexpr (std::is_same_v<X, V128>) return v.v128();
-  else if constexpr (std::is_same_v<X, Func>) return v.funcref();
-  else return v.externref();
+  if constexpr (std::is_same_v<X, int32_t>)
+    return v.i32();
+  else if constexpr (std::is_same_v<X, uint32_t>)
+    return static_cast<uint32_t>(v.i32());
+  else if constexpr (std::is_same_v<X, int64_t>)
+    return v.i64();
+  else if constexpr (std::is_same_v<X, uint64_t>)
+    return static_cast<uint64_t>(v.i64());
+  else if constexpr (std::is_same_v<X, float>)
+    return v.f32();
+  else if constexpr (std::is_same_v<X, double>)
+    return v.f64();
+  else if constexpr (std::is_same_v<X, V128>)
+    return v.v128();
+  else if constexpr (std::is_same_v<X, Func>)
+    return v.funcref();
+  else
+    return v.externref();
 }
 template <typename X>
 Val ToVal(const X& x) {
-  if constexpr (std::is_same_v<X, int32_t> || std::is_same_v<X, uint32_t>) return Val::I32(static_cast<int32_t>(x));
-  else if constexpr (std::is_same_v<X, int64_t> || std::is_same_v<X, uint64_t>) return Val::I64(static_cast<int64_t>(x));
-  else if constexpr (std::is_same_v<X, float>) return Val::F32(x);
-  else if constexpr (std::is_same_v<X, double>) return Val::F64(x);
-  else if constexpr (std::is_same_v<X, V128>) return Val::MakeV128(x);
-  else if constexpr (std::is_same_v<X, Func>) return Val::FuncRef(x);
-  else return Val::MakeExternRef(x);
+  if constexpr (std::is_same_v<X, int32_t> || std::is_same_v<X, uint32_t>)
+    return Val::I32(static_cast<int32_t>(x));
+  else if constexpr (std::is_same_v<X, int64_t> || std::is_same_v<X, uint64_t>)
+    return Val::I64(static_cast<int64_t>(x));
+  else if constexpr (std::is_same_v<X, float>)
+    return Val::F32(x);
+  else if constexpr (std::is_same_v<X, double>)
+    return Val::F64(x);
+  else if constexpr (std::is_same_v<X, V128>)
+    return Val::MakeV128(x);
+  else if constexpr (std::is_same_v<X, Func>)
+    return Val::FuncRef(x);
+  else
+    return Val::MakeExternRef(x);
 }
 
 // Results: void, a single value, std::tuple<...>, or any of these wrapped in Expected<> / Error.
-template <typename R> struct ResultTraits {
+template <typename R>
+struct ResultTraits {
   static std::vector<ValKind> Kinds() { return {WasmKind<R>::kind}; }
-  static Error Store(R&& r, std::span<Val> out) { out[0] = ToVal(r); return Error(); }
+  static Error Store(R&& r, std::span<Val> out) {
+    out[0] = ToVal(r);
+    return Error();
+  }
 };
-template <> struct ResultTraits<void> {
+template <>
+struct ResultTraits<void> {
   static std::vector<ValKind> Kinds() { return {}; }
 };
-template <> struct ResultTraits<Error> {
+template <>
+struct ResultTraits<Error> {
   static std::vector<ValKind> Kinds() { return {}; }
   static Error Store(Error&& e, std::span<Val>) { return std::move(e); }
 };
-template <typename... Xs> struct ResultTraits<std::tuple<Xs...>> {
+template <typename... Xs>
+struct ResultTraits<std::tuple<Xs...>> {
   static std::vector<ValKind> Kinds() { return {WasmKind<Xs>::kind...}; }
   static Error Store(std::tuple<Xs...>&& t, std::span<Val> out) {
     size_t i = 0;
@@ -530,7 +582,8 @@ template <typename... Xs> struct ResultTraits<std::tuple<Xs...>> {
     return Error();
   }
 };
-template <typename R> struct ResultTraits<Expected<R>> {
+template <typename R>
+struct ResultTraits<Expected<R>> {
   static std::vector<ValKind> Kinds() { return ResultTraits<R>::Kinds(); }
   static Error Store(Expected<R>&& r, std::span<Val> out) {
     if (!r.ok()) return std::move(r).error();
@@ -538,12 +591,17 @@ template <typename R> struct ResultTraits<Expected<R>> {
   }
 };
 
-template <typename X> struct IsTuple : std::false_type {};
-template <typename... Xs> struct IsTuple<std::tuple<Xs...>> : std::true_type {};
+template <typename X>
+struct IsTuple : std::false_type {};
+template <typename... Xs>
+struct IsTuple<std::tuple<Xs...>> : std::true_type {};
 /// Number of wasm results of a TypedFunc result type (void, one value, or a tuple).
-template <typename R> struct ResultCount : std::integral_constant<size_t, 1> {};
-template <> struct ResultCount<void> : std::integral_constant<size_t, 0> {};
-template <typename... Xs> struct ResultCount<std::tuple<Xs...>> : std::integral_constant<size_t, sizeof...(Xs)> {};
+template <typename R>
+struct ResultCount : std::integral_constant<size_t, 1> {};
+template <>
+struct ResultCount<void> : std::integral_constant<size_t, 0> {};
+template <typename... Xs>
+struct ResultCount<std::tuple<Xs...>> : std::integral_constant<size_t, sizeof...(Xs)> {};
 template <typename Tup, size_t... I>
 Tup TupleFromValsImpl(const Val* v, std::index_sequence<I...>) {
   return Tup{FromVal<std::tuple_element_t<I, Tup>>(v[I])...};
@@ -553,38 +611,53 @@ Tup TupleFromVals(const Val* v) {
   return TupleFromValsImpl<Tup>(v, std::make_index_sequence<std::tuple_size_v<Tup>>());
 }
 
-template <typename F> struct CallableTraits : CallableTraits<decltype(&F::operator())> {};
-template <typename C, typename R, typename... A> struct CallableTraits<R (C::*)(A...) const> {
+template <typename F>
+struct CallableTraits : CallableTraits<decltype(&F::operator())> {};
+template <typename C, typename R, typename... A>
+struct CallableTraits<R (C::*)(A...) const> {
   using Result = R;
   using Args = std::tuple<A...>;
 };
-template <typename C, typename R, typename... A> struct CallableTraits<R (C::*)(A...)> {
+template <typename C, typename R, typename... A>
+struct CallableTraits<R (C::*)(A...)> {
   using Result = R;
   using Args = std::tuple<A...>;
 };
-template <typename R, typename... A> struct CallableTraits<R (*)(A...)> {
+template <typename R, typename... A>
+struct CallableTraits<R (*)(A...)> {
   using Result = R;
   using Args = std::tuple<A...>;
 };
 
-template <typename X> struct IsCaller : std::false_type {};
-template <typename T> struct IsCaller<Caller<T>&> : std::true_type {};
-template <> struct IsCaller<CallerBase&> : std::true_type {};
+template <typename X>
+struct IsCaller : std::false_type {};
+template <typename T>
+struct IsCaller<Caller<T>&> : std::true_type {};
+template <>
+struct IsCaller<CallerBase&> : std::true_type {};
 
-template <typename Tuple> struct ArgKinds;
-template <typename... A> struct ArgKinds<std::tuple<A...>> {
+template <typename Tuple>
+struct ArgKinds;
+template <typename... A>
+struct ArgKinds<std::tuple<A...>> {
   static std::vector<ValKind> Kinds() { return {WasmKind<std::decay_t<A>>::kind...}; }
 };
-template <typename First, typename... A> struct DropFirst;
-template <typename First, typename... A> struct DropFirst<std::tuple<First, A...>> { using type = std::tuple<A...>; };
+template <typename First, typename... A>
+struct DropFirst;
+template <typename First, typename... A>
+struct DropFirst<std::tuple<First, A...>> {
+  using type = std::tuple<A...>;
+};
 
 template <typename F, typename CallerT, typename... A, size_t... I>
-decltype(auto) InvokeWithCaller(F& f, CallerT& caller, std::span<const Val> args, std::tuple<A...>*, std::index_sequence<I...>) {
+decltype(auto) InvokeWithCaller(F& f, CallerT& caller, std::span<const Val> args, std::tuple<A...>*,
+                                std::index_sequence<I...>) {
   (void)args;  // Unused when the function takes no parameters.
   return f(caller, FromVal<std::decay_t<A>>(args[I])...);
 }
 template <typename F, typename... A, size_t... I>
-decltype(auto) InvokePlain(F& f, std::span<const Val> args, std::tuple<A...>*, std::index_sequence<I...>) {
+decltype(auto) InvokePlain(F& f, std::span<const Val> args, std::tuple<A...>*,
+                           std::index_sequence<I...>) {
   (void)args;  // Unused when the function takes no parameters.
   return f(FromVal<std::decay_t<A>>(args[I])...);
 }
@@ -613,7 +686,9 @@ class InstancePre : public InstancePreBase {
  public:
   InstancePre() = default;
   explicit InstancePre(InstancePreBase base) : InstancePreBase(std::move(base)) {}
-  Expected<Instance> Instantiate(Store<T>& store) const { return InstancePreBase::Instantiate(store); }
+  Expected<Instance> Instantiate(Store<T>& store) const {
+    return InstancePreBase::Instantiate(store);
+  }
 };
 
 /// Names definitions by (module, name) and instantiates modules against them.
@@ -668,31 +743,41 @@ std::pair<FuncType, HostCallback> MakeHostCallback(F f) {
   using R = typename Traits::Result;
   FuncType type;
   type.results = ResultTraits<R>::Kinds();
-  constexpr bool kHasCaller = std::tuple_size_v<Args> > 0 && IsCaller<std::tuple_element_t<0, std::conditional_t<(std::tuple_size_v<Args> > 0), Args, std::tuple<int>>>>::value;
+  constexpr bool kHasCaller =
+      std::tuple_size_v < Args >> 0 &&
+      IsCaller<std::tuple_element_t<
+          0, std::conditional_t<(std::tuple_size_v < Args >> 0), Args, std::tuple<int>>>>::value;
   HostCallback cb;
   if constexpr (kHasCaller) {
     using Rest = typename DropFirst<Args>::type;
     type.params = ArgKinds<Rest>::Kinds();
-    cb = [f = std::move(f)](CallerBase& base, std::span<const Val> args, std::span<Val> results) mutable -> Error {
+    cb = [f = std::move(f)](CallerBase& base, std::span<const Val> args,
+                            std::span<Val> results) mutable -> Error {
       using CallerT = std::remove_reference_t<std::tuple_element_t<0, Args>>;
       CallerT caller(base.raw());
       constexpr size_t n = std::tuple_size_v<Rest>;
       if constexpr (std::is_void_v<R>) {
-        InvokeWithCaller(f, caller, args, static_cast<Rest*>(nullptr), std::make_index_sequence<n>());
+        InvokeWithCaller(f, caller, args, static_cast<Rest*>(nullptr),
+                         std::make_index_sequence<n>());
         return Error();
       } else {
-        return ResultTraits<R>::Store(InvokeWithCaller(f, caller, args, static_cast<Rest*>(nullptr), std::make_index_sequence<n>()), results);
+        return ResultTraits<R>::Store(InvokeWithCaller(f, caller, args, static_cast<Rest*>(nullptr),
+                                                       std::make_index_sequence<n>()),
+                                      results);
       }
     };
   } else {
     type.params = ArgKinds<Args>::Kinds();
-    cb = [f = std::move(f)](CallerBase&, std::span<const Val> args, std::span<Val> results) mutable -> Error {
+    cb = [f = std::move(f)](CallerBase&, std::span<const Val> args,
+                            std::span<Val> results) mutable -> Error {
       constexpr size_t n = std::tuple_size_v<Args>;
       if constexpr (std::is_void_v<R>) {
         InvokePlain(f, args, static_cast<Args*>(nullptr), std::make_index_sequence<n>());
         return Error();
       } else {
-        return ResultTraits<R>::Store(InvokePlain(f, args, static_cast<Args*>(nullptr), std::make_index_sequence<n>()), results);
+        return ResultTraits<R>::Store(
+            InvokePlain(f, args, static_cast<Args*>(nullptr), std::make_index_sequence<n>()),
+            results);
       }
     };
   }
@@ -753,19 +838,22 @@ class TypedFunc<std::tuple<P...>, R> {
   static Expected<TypedFunc> Make(Func f) {
     FuncType want{{detail::WasmKind<P>::kind...}, detail::ResultTraits<R>::Kinds()};
     if (!(f.type() == want)) {
-      return Error::Make(ErrorCode::kArgument, "function type mismatch: expected " + want.ToString() +
-                                                   ", got " + f.type().ToString());
+      return Error::Make(
+          ErrorCode::kArgument,
+          "function type mismatch: expected " + want.ToString() + ", got " + f.type().ToString());
     }
     TypedFunc t;
     t.f_ = f;
     return t;
   }
   /// Calls; a trap or exit comes back as the Error.
-  Expected<std::conditional_t<std::is_void_v<R>, std::tuple<>, R>> Call(StoreBase& store, P... args) const {
+  Expected<std::conditional_t<std::is_void_v<R>, std::tuple<>, R>> Call(StoreBase& store,
+                                                                        P... args) const {
     Val in[sizeof...(P) + 1] = {detail::ToVal(args)...};
     // Fixed-size arrays: a typed call allocates nothing.
     Val out[kNumResults + 1];
-    Error e = f_.Call(store, std::span<const Val>(in, sizeof...(P)), std::span<Val>(out, kNumResults));
+    Error e =
+        f_.Call(store, std::span<const Val>(in, sizeof...(P)), std::span<Val>(out, kNumResults));
     if (!e.ok()) return e;
     if constexpr (std::is_void_v<R>) {
       return std::tuple<>();

@@ -110,14 +110,20 @@ TEST(Api, HostFunctionsTrapsAndExit) {
   };
   Store<Data> store(engine);
   Linker<Data> linker(engine);
-  ASSERT_TRUE(linker.FuncWrap("host", "twice", [](Caller<Data>& c, int32_t x) -> int32_t {
-    c.data().calls++;
-    return 2 * x;
-  }).ok());
-  ASSERT_TRUE(linker.FuncWrap("host", "fail", []() -> Error {
-    return Error::Make(ErrorCode::kTrap, "host says no");
-  }).ok());
-  ASSERT_TRUE(linker.FuncWrap("host", "exit", [](int32_t code) -> Error { return Error::Exit(code); }).ok());
+  ASSERT_TRUE(linker
+                  .FuncWrap("host", "twice",
+                            [](Caller<Data>& c, int32_t x) -> int32_t {
+                              c.data().calls++;
+                              return 2 * x;
+                            })
+                  .ok());
+  ASSERT_TRUE(linker
+                  .FuncWrap("host", "fail",
+                            []() -> Error { return Error::Make(ErrorCode::kTrap, "host says no"); })
+                  .ok());
+  ASSERT_TRUE(
+      linker.FuncWrap("host", "exit", [](int32_t code) -> Error { return Error::Exit(code); })
+          .ok());
   auto inst = linker.Instantiate(store, m);
   ASSERT_TRUE(inst.ok()) << inst.error().ToString();
 
@@ -220,7 +226,8 @@ TEST(Api, InstantiationSegmentsAndPartialEffects) {
   Engine engine;
   Store<int> store(engine);
   auto mem = NewMemory(store, MemoryType{{1, std::nullopt}});
-  auto tab = NewTable(store, TableType{ValKind::kFuncRef, {10, std::nullopt}}, Val::Null(ValKind::kFuncRef));
+  auto tab = NewTable(store, TableType{ValKind::kFuncRef, {10, std::nullopt}},
+                      Val::Null(ValKind::kFuncRef));
   ASSERT_TRUE(mem.ok() && tab.ok());
   Linker<int> linker(engine);
   ASSERT_TRUE(linker.Define("env", "mem", Extern::Of(*mem)).ok());
@@ -364,12 +371,15 @@ TEST(Api, HostReentryCannotOverflowTheNativeStack) {
   Store<int> store(engine);
   Linker<int> linker(engine);
   Func* self = new Func();
-  ASSERT_TRUE(linker.FuncWrap("env", "again", [self](Caller<int>& c, int32_t n) -> Expected<int32_t> {
-    Val args[] = {Val::I32(n + 1)};
-    auto r = self->Call(*c.store(), args);
-    if (!r.ok()) return std::move(r).error();
-    return (*r)[0].i32();
-  }).ok());
+  ASSERT_TRUE(linker
+                  .FuncWrap("env", "again",
+                            [self](Caller<int>& c, int32_t n) -> Expected<int32_t> {
+                              Val args[] = {Val::I32(n + 1)};
+                              auto r = self->Call(*c.store(), args);
+                              if (!r.ok()) return std::move(r).error();
+                              return (*r)[0].i32();
+                            })
+                  .ok());
   Module m = MustCompile(engine, R"((module
     (import "env" "again" (func $again (param i32) (result i32)))
     (func (export "rec") (param i32) (result i32) local.get 0 call $again))
@@ -391,14 +401,17 @@ TEST(Api, TableLimitAndHostObjects) {
   StoreLimits limits;
   limits.max_table_elements = 100;
   store.SetLimits(limits);
-  auto t = NewTable(store, TableType{ValKind::kExternRef, {10, std::nullopt}}, Val::MakeExternRef({7}));
+  auto t =
+      NewTable(store, TableType{ValKind::kExternRef, {10, std::nullopt}}, Val::MakeExternRef({7}));
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->Get(9)->externref().value, 7u);
   EXPECT_FALSE(t->Get(10).has_value());
   EXPECT_TRUE(t->Grow(90, Val::Null(ValKind::kExternRef)).ok());
   EXPECT_FALSE(t->Grow(1, Val::Null(ValKind::kExternRef)).ok());
   EXPECT_FALSE(t->Set(0, Val::I32(1)).ok());
-  EXPECT_FALSE(NewTable(store, TableType{ValKind::kFuncRef, {101, std::nullopt}}, Val::Null(ValKind::kFuncRef)).ok());
+  EXPECT_FALSE(NewTable(store, TableType{ValKind::kFuncRef, {101, std::nullopt}},
+                        Val::Null(ValKind::kFuncRef))
+                   .ok());
   Module m = MustCompile(engine, "(module (table 200 funcref))");
   auto r = Linker<int>(engine).Instantiate(store, m);
   ASSERT_FALSE(r.ok());
@@ -416,7 +429,8 @@ TEST(Api, TableLimitAndHostObjects) {
 TEST(Api, InstancePreAcrossStoresAndDefineInstance) {
   Engine engine;
   Linker<int> linker(engine);
-  ASSERT_TRUE(linker.FuncWrap("env", "get", [](Caller<int>& c) -> int32_t { return c.data(); }).ok());
+  ASSERT_TRUE(
+      linker.FuncWrap("env", "get", [](Caller<int>& c) -> int32_t { return c.data(); }).ok());
   Module m = MustCompile(engine, R"((module
     (import "env" "get" (func $get (result i32)))
     (memory (export "memory") 1)
@@ -455,7 +469,8 @@ TEST(Api, InstancePreAcrossStoresAndDefineInstance) {
   ASSERT_FALSE(mem_other.ok());
   EXPECT_EQ(mem_other.error().code(), ErrorCode::kArgument);
   // Tables reject functions of another store.
-  auto tab = NewTable(s2, TableType{ValKind::kFuncRef, {1, std::nullopt}}, Val::Null(ValKind::kFuncRef));
+  auto tab =
+      NewTable(s2, TableType{ValKind::kFuncRef, {1, std::nullopt}}, Val::Null(ValKind::kFuncRef));
   ASSERT_TRUE(tab.ok());
   EXPECT_FALSE(tab->Set(0, Val::FuncRef(*i1->GetFunc("f"))).ok());
   EXPECT_TRUE(tab->Set(0, Val::FuncRef(*i2->GetFunc("f"))).ok());
@@ -465,13 +480,18 @@ TEST(Api, CallerSeesTheCallingInstance) {
   Engine engine;
   Store<int> store(engine);
   Linker<int> linker(engine);
-  ASSERT_TRUE(linker.FuncWrap("env", "peek", [](CallerBase& c, int32_t addr) -> Expected<int32_t> {
-    auto bytes = c.memory().Slice(static_cast<uint32_t>(addr), 1);
-    if (!bytes) return Error::Make(ErrorCode::kTrap, "peek out of bounds");
-    auto exp = c.GetExport("memory");
-    if (!exp || exp->kind != ExternKind::kMemory) return Error::Make(ErrorCode::kTrap, "no memory export");
-    return (*bytes)[0];
-  }).ok());
+  ASSERT_TRUE(linker
+                  .FuncWrap("env", "peek",
+                            [](CallerBase& c, int32_t addr) -> Expected<int32_t> {
+                              auto bytes = c.memory().Slice(static_cast<uint32_t>(addr), 1);
+                              if (!bytes)
+                                return Error::Make(ErrorCode::kTrap, "peek out of bounds");
+                              auto exp = c.GetExport("memory");
+                              if (!exp || exp->kind != ExternKind::kMemory)
+                                return Error::Make(ErrorCode::kTrap, "no memory export");
+                              return (*bytes)[0];
+                            })
+                  .ok());
   Module m = MustCompile(engine, R"((module
     (import "env" "peek" (func $peek (param i32) (result i32)))
     (memory (export "memory") 1)
@@ -598,7 +618,8 @@ TEST(Api, CallCosts) {
     ASSERT_EQ((*c)->results()[0].i32(), i);
   }
   auto t4 = std::chrono::steady_clock::now();
-  std::printf("async call (fiber + interpreter stack, start to finish): %.0f ns\n", ns(t3, t4) / na);
+  std::printf("async call (fiber + interpreter stack, start to finish): %.0f ns\n",
+              ns(t3, t4) / na);
 }
 
 }  // namespace

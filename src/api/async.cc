@@ -116,7 +116,8 @@ void YieldHook(runtime::Store& s) {
 
 }  // namespace api
 
-Expected<std::unique_ptr<AsyncCall>> Func::CallAsync(StoreBase& store, std::vector<Val> args) const {
+Expected<std::unique_ptr<AsyncCall>> Func::CallAsync(StoreBase& store,
+                                                     std::vector<Val> args) const {
   WEFT_TRY(api::CheckArgs(store, f_, args));
   auto call = std::make_unique<api::AsyncCallImpl>(store, *this, std::move(args));
   WEFT_TRY(call->Start(store.engine().config().fiber_stack_bytes));

@@ -56,14 +56,21 @@ TEST(Async, TwoGuestsInterleaveOnTimers) {
   ASSERT_TRUE(module.ok()) << module.error().ToString();
 
   Linker<GuestData> linker(engine);
-  ASSERT_TRUE(linker.FuncWrap("host", "sleep", [](Caller<GuestData>& c, int32_t ms) -> Error {
-    GuestData& d = c.data();
-    d.loop->timers.push({Clock::now() + std::chrono::milliseconds(ms), d.self});
-    return c.Suspend();
-  }).ok());
-  ASSERT_TRUE(linker.FuncWrap("host", "log", [](Caller<GuestData>& c, int32_t i) {
-    c.data().loop->log.push_back(c.data().name + std::to_string(i));
-  }).ok());
+  ASSERT_TRUE(
+      linker
+          .FuncWrap("host", "sleep",
+                    [](Caller<GuestData>& c, int32_t ms) -> Error {
+                      GuestData& d = c.data();
+                      d.loop->timers.push({Clock::now() + std::chrono::milliseconds(ms), d.self});
+                      return c.Suspend();
+                    })
+          .ok());
+  ASSERT_TRUE(linker
+                  .FuncWrap("host", "log",
+                            [](Caller<GuestData>& c, int32_t i) {
+                              c.data().loop->log.push_back(c.data().name + std::to_string(i));
+                            })
+                  .ok());
   auto pre = linker.InstantiatePre(*module);
   ASSERT_TRUE(pre.ok());
 
@@ -118,10 +125,13 @@ TEST(Async, TwoCallsShareOneStore) {
   ASSERT_TRUE(module.ok());
   Store<int> store(engine, 0);
   Linker<int> linker(engine);
-  ASSERT_TRUE(linker.FuncWrap("host", "pause", [](Caller<int>& c, int32_t x) -> Expected<int32_t> {
-    WEFT_TRY(c.Suspend());
-    return x + 1;
-  }).ok());
+  ASSERT_TRUE(linker
+                  .FuncWrap("host", "pause",
+                            [](Caller<int>& c, int32_t x) -> Expected<int32_t> {
+                              WEFT_TRY(c.Suspend());
+                              return x + 1;
+                            })
+                  .ok());
   auto inst = linker.Instantiate(store, *module);
   ASSERT_TRUE(inst.ok());
   Func f = *inst->GetFunc("f");

@@ -74,10 +74,9 @@ Error CheckArgs(StoreBase& store, runtime::FuncInst* f, std::span<const Val> arg
   for (size_t i = 0; i < args.size(); ++i) {
     ValKind want = ToKind(t.params[i]);
     if (args[i].kind() != want) {
-      return Error::Make(ErrorCode::kArgument,
-                         "argument " + std::to_string(i) + ": expected " +
-                             std::string(ValKindName(want)) + ", got " +
-                             std::string(ValKindName(args[i].kind())));
+      return Error::Make(ErrorCode::kArgument, "argument " + std::to_string(i) + ": expected " +
+                                                   std::string(ValKindName(want)) + ", got " +
+                                                   std::string(ValKindName(args[i].kind())));
     }
     if (want == ValKind::kFuncRef && !args[i].is_null_ref() &&
         args[i].funcref().raw()->store != store.raw()) {
@@ -93,11 +92,13 @@ Error CallFunc(StoreBase& store, runtime::FuncInst* f, std::span<const Val> args
   WEFT_TRY(CheckArgs(store, f, args));
   const wasm::FuncType& t = *f->type;
   if (results.size() < t.results.size()) {
-    return Error::Make(ErrorCode::kArgument, "expected room for " + std::to_string(t.results.size()) +
+    return Error::Make(ErrorCode::kArgument, "expected room for " +
+                                                 std::to_string(t.results.size()) +
                                                  " results, got " + std::to_string(results.size()));
   }
   if (!platform::StackHasRoom(kReentryStackBytes)) {
-    return Error::Make(ErrorCode::kTrap, runtime::TrapMessage(runtime::TrapCode::kCallStackExhausted));
+    return Error::Make(ErrorCode::kTrap,
+                       runtime::TrapMessage(runtime::TrapCode::kCallStackExhausted));
   }
   uint32_t nslots = std::max(runtime::SlotCount(t.params), runtime::SlotCount(t.results));
   uint64_t inline_slots[kInlineSlots];
@@ -170,10 +171,9 @@ runtime::HostStatus HostTrampoline(void* env, runtime::HostCallContext& ctx, uin
     for (size_t i = 0; i < nr; ++i) {
       const Val& v = vals[np + i];
       if (v.kind() != h->type.results[i]) {
-        err = Error::Make(ErrorCode::kTrap, "host function returned " +
-                                                std::string(ValKindName(v.kind())) + " for a " +
-                                                std::string(ValKindName(h->type.results[i])) +
-                                                " result");
+        err = Error::Make(ErrorCode::kTrap,
+                          "host function returned " + std::string(ValKindName(v.kind())) +
+                              " for a " + std::string(ValKindName(h->type.results[i])) + " result");
         break;
       }
       ValToSlots(v, out);
@@ -232,7 +232,8 @@ Expected<std::vector<Val>> Func::Call(StoreBase& store, std::span<const Val> arg
 Func NewHostFunc(StoreBase& store, const FuncType& type, HostCallback callback) {
   wasm::FuncType t = api::ToWasm(type);
   uint32_t id = store.raw()->engine->InternType(t);
-  return Func(api::NewHostFuncInst(*store.raw(), t, id, api::MakeHostFunc(type, std::move(callback))));
+  return Func(
+      api::NewHostFuncInst(*store.raw(), t, id, api::MakeHostFunc(type, std::move(callback))));
 }
 
 runtime::Store* HostCallStore(runtime::HostCallContext* ctx) { return ctx->store; }

@@ -146,7 +146,8 @@ Expected<Module> Module::Compile(Engine& engine, std::span<const uint8_t> bytes)
 Expected<Module> Module::FromFile(Engine& engine, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::Make(ErrorCode::kIo, "cannot open " + path);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad()) return Error::Make(ErrorCode::kIo, "cannot read " + path);
   return Compile(engine, bytes);
 }
@@ -188,7 +189,8 @@ std::vector<ImportType> Module::imports() const {
   if (!impl_) return r;
   const wasm::Module& m = impl_->module;
   r.reserve(m.imports.size());
-  for (const wasm::Import& imp : m.imports) r.push_back({imp.module, imp.name, api::ImportTypeOf(m, imp)});
+  for (const wasm::Import& imp : m.imports)
+    r.push_back({imp.module, imp.name, api::ImportTypeOf(m, imp)});
   return r;
 }
 

@@ -58,10 +58,18 @@ ExternType TypeOfExtern(const Extern& e) {
   ExternType t;
   t.kind = e.kind;
   switch (e.kind) {
-    case ExternKind::kFunc: t.func = e.func.type(); break;
-    case ExternKind::kTable: t.table = e.table.type(); break;
-    case ExternKind::kMemory: t.memory = e.memory.type(); break;
-    case ExternKind::kGlobal: t.global = e.global.type(); break;
+    case ExternKind::kFunc:
+      t.func = e.func.type();
+      break;
+    case ExternKind::kTable:
+      t.table = e.table.type();
+      break;
+    case ExternKind::kMemory:
+      t.memory = e.memory.type();
+      break;
+    case ExternKind::kGlobal:
+      t.global = e.global.type();
+      break;
   }
   return t;
 }
@@ -69,10 +77,13 @@ ExternType TypeOfExtern(const Extern& e) {
 bool ImportMatches(const ExternType& actual, const ExternType& wanted) {
   if (actual.kind != wanted.kind) return false;
   switch (wanted.kind) {
-    case ExternKind::kFunc: return actual.func == wanted.func;
+    case ExternKind::kFunc:
+      return actual.func == wanted.func;
     case ExternKind::kTable:
-      return actual.table.elem == wanted.table.elem && LimitsMatch(actual.table.limits, wanted.table.limits);
-    case ExternKind::kMemory: return LimitsMatch(actual.memory.limits, wanted.memory.limits);
+      return actual.table.elem == wanted.table.elem &&
+             LimitsMatch(actual.table.limits, wanted.table.limits);
+    case ExternKind::kMemory:
+      return LimitsMatch(actual.memory.limits, wanted.memory.limits);
     case ExternKind::kGlobal:
       return actual.global.type == wanted.global.type && actual.global.mut == wanted.global.mut;
   }
@@ -83,20 +94,28 @@ namespace {
 
 bool IsNull(const Extern& e) {
   switch (e.kind) {
-    case ExternKind::kFunc: return e.func.is_null();
-    case ExternKind::kTable: return e.table.is_null();
-    case ExternKind::kMemory: return e.memory.is_null();
-    case ExternKind::kGlobal: return e.global.is_null();
+    case ExternKind::kFunc:
+      return e.func.is_null();
+    case ExternKind::kTable:
+      return e.table.is_null();
+    case ExternKind::kMemory:
+      return e.memory.is_null();
+    case ExternKind::kGlobal:
+      return e.global.is_null();
   }
   return true;
 }
 
 runtime::Store* StoreOf(const Extern& e) {
   switch (e.kind) {
-    case ExternKind::kFunc: return e.func.raw()->store;
-    case ExternKind::kTable: return e.table.raw()->store;
-    case ExternKind::kMemory: return e.memory.raw()->store;
-    case ExternKind::kGlobal: return e.global.raw()->store;
+    case ExternKind::kFunc:
+      return e.func.raw()->store;
+    case ExternKind::kTable:
+      return e.table.raw()->store;
+    case ExternKind::kMemory:
+      return e.memory.raw()->store;
+    case ExternKind::kGlobal:
+      return e.global.raw()->store;
   }
   return nullptr;
 }
@@ -150,18 +169,20 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
   }
   if (imports.size() != m.imports.size()) {
     return Error::Make(ErrorCode::kUnlinkable, "expected " + std::to_string(m.imports.size()) +
-                                                   " imports, got " + std::to_string(imports.size()));
+                                                   " imports, got " +
+                                                   std::to_string(imports.size()));
   }
   // Limits first, so that a refused instantiation leaves no trace in the store.
   if (s->instances.size() >= s->limits.max_instances) {
-    return Error::Make(ErrorCode::kLimit, "instance limit of " +
-                                              std::to_string(s->limits.max_instances) + " reached");
+    return Error::Make(ErrorCode::kLimit,
+                       "instance limit of " + std::to_string(s->limits.max_instances) + " reached");
   }
   for (const wasm::MemoryType& mt : m.memories) {
     if (mt.limits.min > s->limits.max_memory_bytes / 65536) {
       return Error::Make(ErrorCode::kLimit, "memory minimum of " + std::to_string(mt.limits.min) +
                                                 " pages exceeds the store limit of " +
-                                                std::to_string(s->limits.max_memory_bytes) + " bytes");
+                                                std::to_string(s->limits.max_memory_bytes) +
+                                                " bytes");
     }
   }
   for (const wasm::TableType& tt : m.tables) {
@@ -183,17 +204,26 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
     const Extern& e = imports[i];
     if (IsNull(e) || static_cast<wasm::ExternKind>(e.kind) != m.imports[i].kind ||
         StoreOf(e) != s) {
-      return Error::Make(ErrorCode::kArgument, "import " + Quote(m.imports[i].module, m.imports[i].name) +
-                                                   " is null, of the wrong kind or from another store");
+      return Error::Make(ErrorCode::kArgument,
+                         "import " + Quote(m.imports[i].module, m.imports[i].name) +
+                             " is null, of the wrong kind or from another store");
     }
   }
   for (size_t i = 0; i < imports.size(); ++i) {
     const Extern& e = imports[i];
     switch (m.imports[i].kind) {
-      case wasm::ExternKind::kFunc: inst.funcs.push_back(e.func.raw()); break;
-      case wasm::ExternKind::kTable: inst.tables.push_back(e.table.raw()); break;
-      case wasm::ExternKind::kMemory: inst.memories.push_back(e.memory.raw()); break;
-      case wasm::ExternKind::kGlobal: inst.globals.push_back(e.global.raw()); break;
+      case wasm::ExternKind::kFunc:
+        inst.funcs.push_back(e.func.raw());
+        break;
+      case wasm::ExternKind::kTable:
+        inst.tables.push_back(e.table.raw());
+        break;
+      case wasm::ExternKind::kMemory:
+        inst.memories.push_back(e.memory.raw());
+        break;
+      case wasm::ExternKind::kGlobal:
+        inst.globals.push_back(e.global.raw());
+        break;
     }
   }
   for (uint32_t i = m.num_imported_funcs; i < m.num_funcs(); ++i) {
@@ -285,7 +315,9 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
 
 // ---------------------------------------------------------------------------------------------
 
-LinkerBase::LinkerBase(Engine& engine) : impl_(std::make_unique<Impl>()) { impl_->engine = &engine; }
+LinkerBase::LinkerBase(Engine& engine) : impl_(std::make_unique<Impl>()) {
+  impl_->engine = &engine;
+}
 LinkerBase::~LinkerBase() = default;
 LinkerBase::LinkerBase(LinkerBase&&) noexcept = default;
 LinkerBase& LinkerBase::operator=(LinkerBase&&) noexcept = default;
@@ -357,10 +389,10 @@ Expected<InstancePreBase> LinkerBase::InstantiatePre(const Module& module) const
       actual = api::TypeOfExtern(def.item);
     }
     if (!api::ImportMatches(actual, api::ImportTypeOf(m, imp))) {
-      return Error::Make(ErrorCode::kUnlinkable,
-                         "incompatible import type for " + Quote(imp.module, imp.name) +
-                             ": expected " + api::ImportTypeOf(m, imp).ToString() + ", got " +
-                             actual.ToString());
+      return Error::Make(ErrorCode::kUnlinkable, "incompatible import type for " +
+                                                     Quote(imp.module, imp.name) + ": expected " +
+                                                     api::ImportTypeOf(m, imp).ToString() +
+                                                     ", got " + actual.ToString());
     }
     pre.imports_.push_back(it->second);
   }
@@ -382,13 +414,14 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
     const Def& def = *imports_[i];
     if (def.host) {
       auto [it, inserted] = st->linker_funcs.try_emplace(def.host.get(), nullptr);
-      if (inserted) it->second = api::NewHostFuncInst(*s, def.host_type, def.host_type_id, def.host);
+      if (inserted)
+        it->second = api::NewHostFuncInst(*s, def.host_type, def.host_type_id, def.host);
       externs.push_back(Extern::Of(Func(it->second)));
     } else {
       if (def.store != nullptr && def.store != s) {
-        return Error::Make(ErrorCode::kArgument,
-                           "import " + Quote(m.imports[i].module, m.imports[i].name) +
-                               " is defined in a different store");
+        return Error::Make(ErrorCode::kArgument, "import " +
+                                                     Quote(m.imports[i].module, m.imports[i].name) +
+                                                     " is defined in a different store");
       }
       externs.push_back(def.item);
     }

@@ -19,9 +19,7 @@ StoreBase::~StoreBase() {
   impl_.reset();
 }
 
-StoreBase* StoreBase::FromRaw(runtime::Store* store) {
-  return static_cast<StoreBase*>(store->api);
-}
+StoreBase* StoreBase::FromRaw(runtime::Store* store) { return static_cast<StoreBase*>(store->api); }
 
 void SetStoreUserData(runtime::Store* store, void* data) { store->user_data = data; }
 void* GetStoreUserData(runtime::Store* store) { return store->user_data; }
@@ -53,8 +51,8 @@ void StoreBase::SetEpochDeadline(uint64_t ticks_from_now) {
 }
 
 void StoreBase::SetDeadlineAction(DeadlineAction action, uint64_t ticks_after_yield) {
-  impl_->deadline_action =
-      action == DeadlineAction::kTrap ? runtime::DeadlineAction::kTrap : runtime::DeadlineAction::kYield;
+  impl_->deadline_action = action == DeadlineAction::kTrap ? runtime::DeadlineAction::kTrap
+                                                           : runtime::DeadlineAction::kYield;
   impl_->yield_epoch_delta = ticks_after_yield == 0 ? 1 : ticks_after_yield;
   state_->restore_yield = false;
 }
@@ -76,9 +74,7 @@ Expected<uint64_t> Memory::Grow(uint64_t delta_pages) const {
   return static_cast<uint64_t>(old);
 }
 
-MemoryType Memory::type() const {
-  return MemoryType{Limits{m_->pages(), m_->type.limits.max}};
-}
+MemoryType Memory::type() const { return MemoryType{Limits{m_->pages(), m_->type.limits.max}}; }
 
 std::optional<std::span<uint8_t>> Memory::Slice(uint64_t offset, uint64_t len) const {
   if (offset > m_->size || len > m_->size - offset) return std::nullopt;
@@ -97,9 +93,10 @@ std::optional<Val> Table::Get(uint64_t index) const {
 
 static Error CheckRef(const runtime::TableInst* t, const Val& v) {
   if (v.kind() != api::ToKind(t->type.elem)) {
-    return Error::Make(ErrorCode::kArgument, "table element type is " +
-                                                 std::string(ValKindName(api::ToKind(t->type.elem))) +
-                                                 ", got " + std::string(ValKindName(v.kind())));
+    return Error::Make(ErrorCode::kArgument,
+                       "table element type is " +
+                           std::string(ValKindName(api::ToKind(t->type.elem))) + ", got " +
+                           std::string(ValKindName(v.kind())));
   }
   if (v.kind() == ValKind::kFuncRef && !v.is_null_ref() && t->store != nullptr &&
       v.funcref().raw()->store != t->store) {
@@ -111,7 +108,8 @@ static Error CheckRef(const runtime::TableInst* t, const Val& v) {
 Error Table::Set(uint64_t index, const Val& v) const {
   WEFT_TRY(CheckRef(t_, v));
   if (index >= t_->elems.size()) {
-    return Error::Make(ErrorCode::kArgument, "table index " + std::to_string(index) + " out of bounds");
+    return Error::Make(ErrorCode::kArgument,
+                       "table index " + std::to_string(index) + " out of bounds");
   }
   t_->elems[index] = v.lo_bits();
   return Error();
@@ -122,8 +120,9 @@ Expected<uint64_t> Table::Grow(uint64_t delta, const Val& init) const {
   int64_t old = t_->Grow(delta, init.lo_bits());
   if (old < 0) {
     return Error::Make(ErrorCode::kLimit, "table cannot grow by " + std::to_string(delta) +
-                                              " elements (size " + std::to_string(t_->elems.size()) +
-                                              ", maximum " + std::to_string(t_->max) + ")");
+                                              " elements (size " +
+                                              std::to_string(t_->elems.size()) + ", maximum " +
+                                              std::to_string(t_->max) + ")");
   }
   return static_cast<uint64_t>(old);
 }
@@ -198,10 +197,14 @@ Expected<Global> NewGlobal(StoreBase& store, const GlobalType& type, const Val& 
 
 static Extern ExternAt(const runtime::Instance* inst, const wasm::Export& e) {
   switch (e.kind) {
-    case wasm::ExternKind::kFunc: return Extern::Of(Func(inst->funcs[e.index]));
-    case wasm::ExternKind::kTable: return Extern::Of(Table(inst->tables[e.index]));
-    case wasm::ExternKind::kMemory: return Extern::Of(Memory(inst->memories[e.index]));
-    case wasm::ExternKind::kGlobal: return Extern::Of(Global(inst->globals[e.index]));
+    case wasm::ExternKind::kFunc:
+      return Extern::Of(Func(inst->funcs[e.index]));
+    case wasm::ExternKind::kTable:
+      return Extern::Of(Table(inst->tables[e.index]));
+    case wasm::ExternKind::kMemory:
+      return Extern::Of(Memory(inst->memories[e.index]));
+    case wasm::ExternKind::kGlobal:
+      return Extern::Of(Global(inst->globals[e.index]));
   }
   return Extern();
 }

@@ -13,7 +13,8 @@
 namespace weft::testing {
 
 /// Converts `wat` with wat2wasm (plus `flags`); returns an empty vector on failure.
-inline std::vector<uint8_t> Wat(const std::string& wat, const std::string& flags = "--debug-names") {
+inline std::vector<uint8_t> Wat(const std::string& wat,
+                                const std::string& flags = "--debug-names") {
   char dir[] = "/tmp/weft-api-test-XXXXXX";
   if (mkdtemp(dir) == nullptr) return {};
   std::string d = dir;

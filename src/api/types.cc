@@ -8,13 +8,20 @@ namespace weft {
 
 std::string_view ValKindName(ValKind k) {
   switch (k) {
-    case ValKind::kI32: return "i32";
-    case ValKind::kI64: return "i64";
-    case ValKind::kF32: return "f32";
-    case ValKind::kF64: return "f64";
-    case ValKind::kV128: return "v128";
-    case ValKind::kFuncRef: return "funcref";
-    case ValKind::kExternRef: return "externref";
+    case ValKind::kI32:
+      return "i32";
+    case ValKind::kI64:
+      return "i64";
+    case ValKind::kF32:
+      return "f32";
+    case ValKind::kF64:
+      return "f64";
+    case ValKind::kV128:
+      return "v128";
+    case ValKind::kFuncRef:
+      return "funcref";
+    case ValKind::kExternRef:
+      return "externref";
   }
   return "?";
 }
@@ -100,26 +107,40 @@ namespace api {
 
 ValKind ToKind(wasm::ValType t) {
   switch (t) {
-    case wasm::ValType::kI32: return ValKind::kI32;
-    case wasm::ValType::kI64: return ValKind::kI64;
-    case wasm::ValType::kF32: return ValKind::kF32;
-    case wasm::ValType::kF64: return ValKind::kF64;
-    case wasm::ValType::kV128: return ValKind::kV128;
-    case wasm::ValType::kFuncRef: return ValKind::kFuncRef;
-    case wasm::ValType::kExternRef: return ValKind::kExternRef;
+    case wasm::ValType::kI32:
+      return ValKind::kI32;
+    case wasm::ValType::kI64:
+      return ValKind::kI64;
+    case wasm::ValType::kF32:
+      return ValKind::kF32;
+    case wasm::ValType::kF64:
+      return ValKind::kF64;
+    case wasm::ValType::kV128:
+      return ValKind::kV128;
+    case wasm::ValType::kFuncRef:
+      return ValKind::kFuncRef;
+    case wasm::ValType::kExternRef:
+      return ValKind::kExternRef;
   }
   return ValKind::kI32;
 }
 
 wasm::ValType ToValType(ValKind k) {
   switch (k) {
-    case ValKind::kI32: return wasm::ValType::kI32;
-    case ValKind::kI64: return wasm::ValType::kI64;
-    case ValKind::kF32: return wasm::ValType::kF32;
-    case ValKind::kF64: return wasm::ValType::kF64;
-    case ValKind::kV128: return wasm::ValType::kV128;
-    case ValKind::kFuncRef: return wasm::ValType::kFuncRef;
-    case ValKind::kExternRef: return wasm::ValType::kExternRef;
+    case ValKind::kI32:
+      return wasm::ValType::kI32;
+    case ValKind::kI64:
+      return wasm::ValType::kI64;
+    case ValKind::kF32:
+      return wasm::ValType::kF32;
+    case ValKind::kF64:
+      return wasm::ValType::kF64;
+    case ValKind::kV128:
+      return wasm::ValType::kV128;
+    case ValKind::kFuncRef:
+      return wasm::ValType::kFuncRef;
+    case ValKind::kExternRef:
+      return wasm::ValType::kExternRef;
   }
   return wasm::ValType::kI32;
 }

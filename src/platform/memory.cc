@@ -20,8 +20,8 @@ void* Reserve(size_t bytes) {
   if (bytes == 0) bytes = PageSize();
   // MAP_NORESERVE: a 4 GiB reservation per memory must not count against overcommit, and
   // later mprotect(RW) on a NORESERVE mapping is not charged either.
-  void* p = mmap(nullptr, RoundUp(bytes), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* p =
+      mmap(nullptr, RoundUp(bytes), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 

@@ -1,18 +1,19 @@
 // Linear memories and tables. A memory reserves its whole maximum (plus a guard region) up
 // front and commits pages on growth, so MemoryInst::base never moves: the interpreter may
 // cache it across calls and growth.
+#include "platform/memory.h"
+
 #include <algorithm>
 #include <string>
 
-#include "platform/memory.h"
 #include "runtime/objects.h"
 
 namespace weft::runtime {
 
 namespace {
 constexpr uint64_t kPageBytes = 65536;
-constexpr uint64_t kMaxPages32 = 65536;       // 4 GiB.
-constexpr uint64_t kGuardBytes = 64 * 1024;   // Catches small overruns past the reservation.
+constexpr uint64_t kMaxPages32 = 65536;      // 4 GiB.
+constexpr uint64_t kGuardBytes = 64 * 1024;  // Catches small overruns past the reservation.
 constexpr uint64_t kMaxTableSize = 0xffffffffu;
 }  // namespace
 
@@ -21,9 +22,9 @@ Error MemoryInst::Init(const wasm::MemoryType& t, uint64_t limit_bytes) {
   uint64_t declared = t.limits.max ? std::min(*t.limits.max, kMaxPages32) : kMaxPages32;
   max_pages = std::min(declared, limit_bytes / kPageBytes);
   if (t.limits.min > max_pages) {
-    return Error::Make(ErrorCode::kLimit,
-                       "memory minimum of " + std::to_string(t.limits.min) +
-                           " pages exceeds the limit of " + std::to_string(max_pages) + " pages");
+    return Error::Make(ErrorCode::kLimit, "memory minimum of " + std::to_string(t.limits.min) +
+                                              " pages exceeds the limit of " +
+                                              std::to_string(max_pages) + " pages");
   }
   reserved = max_pages * kPageBytes + kGuardBytes;
   base = static_cast<uint8_t*>(platform::Reserve(reserved));

@@ -27,21 +27,36 @@ uint32_t Engine::InternType(const wasm::FuncType& type) {
 
 const char* TrapMessage(TrapCode code) {
   switch (code) {
-    case TrapCode::kNone: return "no trap";
-    case TrapCode::kUnreachable: return "unreachable";
-    case TrapCode::kIntegerDivideByZero: return "integer divide by zero";
-    case TrapCode::kIntegerOverflow: return "integer overflow";
-    case TrapCode::kInvalidConversion: return "invalid conversion to integer";
-    case TrapCode::kOutOfBoundsMemory: return "out of bounds memory access";
-    case TrapCode::kOutOfBoundsTable: return "out of bounds table access";
-    case TrapCode::kUndefinedElement: return "undefined element";
-    case TrapCode::kUninitializedElement: return "uninitialized element";
-    case TrapCode::kIndirectCallTypeMismatch: return "indirect call type mismatch";
-    case TrapCode::kCallStackExhausted: return "call stack exhausted";
-    case TrapCode::kOutOfFuel: return "all fuel consumed";
-    case TrapCode::kDeadline: return "interrupt";
-    case TrapCode::kHost: return "host function failed";
-    case TrapCode::kExit: return "exit";
+    case TrapCode::kNone:
+      return "no trap";
+    case TrapCode::kUnreachable:
+      return "unreachable";
+    case TrapCode::kIntegerDivideByZero:
+      return "integer divide by zero";
+    case TrapCode::kIntegerOverflow:
+      return "integer overflow";
+    case TrapCode::kInvalidConversion:
+      return "invalid conversion to integer";
+    case TrapCode::kOutOfBoundsMemory:
+      return "out of bounds memory access";
+    case TrapCode::kOutOfBoundsTable:
+      return "out of bounds table access";
+    case TrapCode::kUndefinedElement:
+      return "undefined element";
+    case TrapCode::kUninitializedElement:
+      return "uninitialized element";
+    case TrapCode::kIndirectCallTypeMismatch:
+      return "indirect call type mismatch";
+    case TrapCode::kCallStackExhausted:
+      return "call stack exhausted";
+    case TrapCode::kOutOfFuel:
+      return "all fuel consumed";
+    case TrapCode::kDeadline:
+      return "interrupt";
+    case TrapCode::kHost:
+      return "host function failed";
+    case TrapCode::kExit:
+      return "exit";
   }
   return "unknown trap";
 }
