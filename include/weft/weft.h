@@ -52,6 +52,10 @@ class Func;
 class Val;
 class AsyncCall;
 
+/// A trap is an Error with code ErrorCode::kTrap: the specification's message plus a backtrace.
+using Trap = Error;
+inline bool IsTrap(const Error& e) { return e.code() == ErrorCode::kTrap; }
+
 // ---------------------------------------------------------------------------------------------
 // Types and values
 

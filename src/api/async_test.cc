@@ -18,7 +18,10 @@ using testing::Wat;
 using Clock = std::chrono::steady_clock;
 
 // A minimal event loop: timers ordered by deadline; firing one resumes the call waiting on it.
+// Deadlines are computed from the loop's own time (the deadline of the timer being fired), so
+// the interleaving does not depend on how fast this machine runs; the loop still really waits.
 struct Loop {
+  Clock::time_point now = Clock::now();
   struct Timer {
     Clock::time_point when;
     AsyncCall** call;
@@ -61,7 +64,7 @@ TEST(Async, TwoGuestsInterleaveOnTimers) {
           .FuncWrap("host", "sleep",
                     [](Caller<GuestData>& c, int32_t ms) -> Error {
                       GuestData& d = c.data();
-                      d.loop->timers.push({Clock::now() + std::chrono::milliseconds(ms), d.self});
+                      d.loop->timers.push({d.loop->now + std::chrono::milliseconds(ms), d.self});
                       return c.Suspend();
                     })
           .ok());
@@ -99,6 +102,7 @@ TEST(Async, TwoGuestsInterleaveOnTimers) {
     Loop::Timer t = loop.timers.top();
     loop.timers.pop();
     std::this_thread::sleep_until(t.when);
+    loop.now = t.when;
     (*t.call)->Resume();
     ++resumes;
   }
