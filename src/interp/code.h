@@ -20,7 +20,7 @@ enum class IOp : uint16_t {
 #include "wasm/opcodes.def"
   kOpCount,
 #define WEFT_IOPS(X)                                                                         \
-  X(Invalid) X(Copy) X(Copy2) X(Jump) X(JumpIf) X(JumpUnless) X(JumpIfR) X(JumpUnlessR) X(JumpTable) X(Ret) X(CallOp)        \
+  X(Invalid) X(Copy) X(Copy2) X(Jump) X(JumpIf) X(JumpUnless) X(JumpIfR) X(JumpUnlessR) X(Select1Acc) X(GlobalSet1Acc) X(JumpTableAcc) X(JumpTable) X(Ret) X(CallOp)        \
   X(CallIndirectOp) X(Trap) X(Select1) X(Select2) X(GlobalGet1) X(GlobalGet2) X(GlobalSet1)   \
   X(GlobalSet2) X(TableGetOp) X(TableSetOp) X(TableSizeOp) X(TableGrowOp) X(TableFillOp)      \
   X(TableInitOp) X(TableCopyOp) X(ElemDropOp) X(MemorySizeOp) X(MemoryGrowOp)                \

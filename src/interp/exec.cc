@@ -678,6 +678,22 @@ LX_JumpTable : {
   DISPATCH();
 }
 
+LX_JumpTableAcc : {
+  u32 i = static_cast<u32>(acc);
+  u32 n = ip[3];
+  if (i > n) i = n;
+  ip += static_cast<int32_t>(ip[4 + i]);
+  DISPATCH();
+}
+
+LX_Select1Acc:
+  *S(0) = static_cast<u32>(acc) ? *S(1) : *S(2);
+  NEXT(6);
+
+LX_GlobalSet1Acc:
+  inst->globals[ip[2]]->value[0] = acc;
+  NEXT(4);
+
 LX_Ret : {
   Frame* f = --ftop;
   if (WEFT_UNLIKELY(f->ret_ip == nullptr)) goto done;

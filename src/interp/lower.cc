@@ -288,9 +288,12 @@ class Lowerer {
   }
 
   void BrTable(const std::vector<uint32_t>& targets, uint32_t def) {
-    uint32_t idx = Pop();
+    Entry ie = PopEntry();
+    uint32_t idx = ie.src;
+    bool acc = ProducedByLast(ie) && CanRedirectLast();
+    if (acc) RedirectLastToAcc();
     uint32_t start = Pos();
-    Emit(IOp::kJumpTable);
+    Emit(acc ? IOp::kJumpTableAcc : IOp::kJumpTable);
     Slot(idx);
     Word(static_cast<uint32_t>(targets.size()));
     uint32_t table = Pos();
@@ -336,10 +339,13 @@ class Lowerer {
   void Drop(ValType) { vstack_.pop_back(); }
 
   void Select(ValType t) {
-    uint32_t c = Pop(), b = Pop(), a = Pop();
+    Entry ce = PopEntry();
+    uint32_t c = ce.src, b = Pop(), a = Pop();
     uint32_t n = runtime::SlotCount(t);
+    bool acc = n == 1 && ProducedByLast(ce) && CanRedirectLast();
+    if (acc) RedirectLastToAcc();
     uint32_t d = PushResult(n);
-    Emit(n == 2 ? IOp::kSelect2 : IOp::kSelect1);
+    Emit(n == 2 ? IOp::kSelect2 : acc ? IOp::kSelect1Acc : IOp::kSelect1);
     MarkDst(d);
     Slot(a);
     Slot(b);
@@ -364,8 +370,14 @@ class Lowerer {
     Word(i);
   }
   void GlobalSet(uint32_t i, ValType t) {
-    uint32_t s = Pop();
-    Emit(runtime::SlotCount(t) == 2 ? IOp::kGlobalSet2 : IOp::kGlobalSet1);
+    Entry e = PopEntry();
+    uint32_t s = e.src;
+    // Integer results can come in the (integer) accumulator.
+    bool acc = (t == ValType::kI32 || t == ValType::kI64) && ProducedByLast(e) && CanRedirectLast();
+    if (acc) RedirectLastToAcc();
+    Emit(runtime::SlotCount(t) == 2 ? IOp::kGlobalSet2
+         : acc                      ? IOp::kGlobalSet1Acc
+                                    : IOp::kGlobalSet1);
     Word(i);
     Slot(s);
   }
