@@ -16,7 +16,7 @@
 # --smoke checks the checksums of one kernel under weft and node only (a few seconds).
 # Exit status: 0 when every checksum agrees, 1 otherwise.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 WEFT=${WEFT:-$BUILD/weft}
 NODE=${NODE:-node}
