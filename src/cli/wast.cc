@@ -469,11 +469,27 @@ bool ConvertWast(const std::string& wast, const std::string& dir, std::string* j
 
 struct Empty {};
 
+/// The module files a script names, by file name, read up front so that a temporary
+/// conversion directory can be removed before any guest code runs (a crash cannot leak it).
+using ModuleFiles = std::map<std::string, std::vector<uint8_t>>;
+
+ModuleFiles ReadModuleFiles(const Json& commands, const std::string& dir) {
+  ModuleFiles files;
+  for (const Json& cmd : commands) {
+    std::string file = Str(cmd, "filename");
+    if (file.empty() || files.count(file) != 0) continue;
+    std::vector<uint8_t> bytes;
+    if (ReadFile(dir + "/" + file, &bytes)) files.emplace(file, std::move(bytes));
+  }
+  return files;
+}
+
 class Runner {
  public:
-  Runner(const WastOptions& options, std::string dir, std::string source)
+  Runner(const WastOptions& options, std::string dir, std::string source, ModuleFiles modules)
       : options_(options),
         dir_(std::move(dir)),
+        modules_(std::move(modules)),
         source_(std::move(source)),
         engine_(MakeConfig()),
         store_(engine_),
@@ -621,11 +637,11 @@ class Runner {
   /// Reads and compiles the command's module file.
   Expected<Module> CompileFile(const Json& cmd) {
     std::string file = Str(cmd, "filename");
-    std::vector<uint8_t> bytes;
-    if (file.empty() || !ReadFile(dir_ + "/" + file, &bytes)) {
+    auto it = modules_.find(file);
+    if (file.empty() || it == modules_.end()) {
       return Error::Make(ErrorCode::kIo, "cannot read module file '" + dir_ + "/" + file + "'");
     }
-    return Module::Compile(engine_, bytes);
+    return Module::Compile(engine_, it->second);
   }
 
   Expected<Instance> Instantiate(const Module& module) {
@@ -902,8 +918,9 @@ class Runner {
   }
 
   const WastOptions& options_;
-  std::string dir_;     // Where the module files named by the JSON live.
-  std::string source_;  // The .wast name used in messages.
+  std::string dir_;      // Where the module files named by the JSON lived (for messages).
+  ModuleFiles modules_;  // Their contents, read before the run.
+  std::string source_;   // The .wast name used in messages.
   Engine engine_;
   Store<Empty> store_;
   Linker<Empty> linker_;
@@ -917,10 +934,12 @@ class Runner {
 /// Removes a temporary directory when the run ends, whatever the path out.
 struct TempDir {
   std::string path;
-  ~TempDir() {
+  ~TempDir() { Remove(); }
+  void Remove() {
     if (!path.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(path, ec);
+      path.clear();
     }
   }
 };
@@ -969,7 +988,9 @@ int WastMain(const WastOptions& options) {
   std::string dir = std::filesystem::path(json_path).parent_path().string();
   if (dir.empty()) dir = ".";
 
-  Runner runner(options, dir, source);
+  ModuleFiles modules = ReadModuleFiles(*commands, dir);
+  temp.Remove();
+  Runner runner(options, dir, source, std::move(modules));
   if (!runner.Init()) return 1;
   runner.Run(*commands);
   return runner.Finish();
