@@ -43,7 +43,10 @@ const void* const* HandlerTable();
 /// Accumulator variants of each wasm op's handler (null where none): [0] plain, [1] operand a
 /// from the accumulator, [2] operand b from it, [3] result to it, [4] = [1]+[3], [5] = [2]+[3].
 /// Operand words are the same in every variant, so switching variant patches only the handler.
-inline constexpr int kNumVariants = 6;
+/// Scalar loads and stores also have [6] and [7]: handlers for the i32.add (slots, result to
+/// the accumulator) just before them, which jump straight (no dispatch) to the access's [1]
+/// resp. [4] variant: the address add + access super-instruction.
+inline constexpr int kNumVariants = 8;
 const void* const (*VariantTable())[kNumVariants];
 
 }  // namespace weft::interp

@@ -176,7 +176,10 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
 #define WEFT_ROW1(N) {&&L_##N, &&L_##N##_V1, nullptr, &&L_##N##_V3, &&L_##N##_V4, nullptr}
 #define WEFT_ROW2(N) \
   {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, &&L_##N##_V3, &&L_##N##_V4, &&L_##N##_V5}
-#define WEFT_ROWST(N) {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, nullptr, nullptr, nullptr}
+#define WEFT_ROWST(N) \
+  {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, nullptr, nullptr, nullptr, &&L_##N##_A1, nullptr}
+#define WEFT_ROWLD(N) \
+  {&&L_##N, &&L_##N##_V1, nullptr, &&L_##N##_V3, &&L_##N##_V4, nullptr, &&L_##N##_A1, &&L_##N##_A4}
 #define WEFT_SK_I_I 1
 #define WEFT_VR_1(N) WEFT_ROW1(N)
 #define WEFT_VR_2(N) WEFT_ROW2(N)
@@ -220,10 +223,10 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
 #define WEFT_VRS_V_VF(N) WEFT_ROW0(N)
 #define WEFT_VRS_V_VD(N) WEFT_ROW0(N)
 #define WEFT_VRS_V_VVV(N) WEFT_ROW0(N)
-#define WEFT_VRM_I_I(N) WEFT_ROW1(N)
-#define WEFT_VRM_L_I(N) WEFT_ROW1(N)
-#define WEFT_VRM_F_I(N) WEFT_ROW1(N)
-#define WEFT_VRM_D_I(N) WEFT_ROW1(N)
+#define WEFT_VRM_I_I(N) WEFT_ROWLD(N)
+#define WEFT_VRM_L_I(N) WEFT_ROWLD(N)
+#define WEFT_VRM_F_I(N) WEFT_ROWLD(N)
+#define WEFT_VRM_D_I(N) WEFT_ROWLD(N)
 #define WEFT_VRM_V_I(N) WEFT_ROW0(N)
 #define WEFT_VRM_x_II(N) WEFT_ROWST(N)
 #define WEFT_VRM_x_IL(N) WEFT_ROWST(N)
@@ -506,6 +509,14 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
     MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
     ACC_PUT(static_cast<R>(ops::N(p_)));              \
     NEXT(5);                                              \
+  }                                                       \
+  L_##N##_A1 : {                                          \
+    ADD_THEN_ACCESS();                                    \
+    goto L_##N##_V1;                                      \
+  }                                                       \
+  L_##N##_A4 : {                                          \
+    ADD_THEN_ACCESS();                                    \
+    goto L_##N##_V4;                                      \
   }
 #define WEFT_STORER(N, T, size)                           \
   WEFT_STORE(N, T, size)                                  \
@@ -518,7 +529,16 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
     MEM_ADDR(0, 2, size);                                 \
     ops::N(p_, ACC_GET(T));                          \
     NEXT(5);                                              \
+  }                                                       \
+  L_##N##_A1 : {                                          \
+    ADD_THEN_ACCESS();                                    \
+    goto L_##N##_V1;                                      \
   }
+  // Runs the i32.add [dst][a][b] this handler replaces (its result was bound for the
+  // accumulator, which only the following access reads) and steps to that access.
+#define ADD_THEN_ACCESS()                                          \
+  acc = static_cast<u32>(Rd<u32>(S(1)) + Rd<u32>(S(2)));           \
+  ip += 5
 #define WEFT_HM_I_I(N, size) WEFT_LOADR(N, u32, size)
 #define WEFT_HM_L_I(N, size) WEFT_LOADR(N, u64, size)
 #define WEFT_HM_F_I(N, size) WEFT_LOADR(N, float, size)

@@ -178,9 +178,20 @@ class Lowerer {
         break;
       }
     }
+    // An address computed by an i32.add of two slots just before: the add's handler becomes
+    // the access's add-then-access entry, which skips one dispatch.
+    uint32_t add_pos = kNone;
+    if (variant == 1 && last_iop_ == IOp::kI32Add && last_variant_ == 3 &&
+        variants_[static_cast<size_t>(op)][6] != nullptr)
+      add_pos = last_op_;
     uint32_t d = kNone;
     if (sig.result) d = PushResult(runtime::SlotCount(static_cast<ValType>(sig.result)));
     Emit(static_cast<IOp>(op), variant);
+    if (add_pos != kNone) {
+      const void* h = variants_[static_cast<size_t>(op)][6];
+      std::memcpy(&code()[add_pos], &h, sizeof h);
+      fused_add_ = add_pos;
+    }
     if (sig.result) MarkDst(d);
     for (uint32_t i = 0; i < sig.num_params; ++i) Slot(src[i]);
     const wasm::OpInfo& info = wasm::GetOpInfo(op);
@@ -522,6 +533,7 @@ class Lowerer {
   void Emit(IOp op, int variant = 0) {
     if (dump_) starts_.emplace_back(Pos(), op);
     last_op_ = Pos();
+    fused_add_ = kNone;
     last_iop_ = op;
     last_variant_ = variant;
     last_dst_ = kNone;
@@ -552,6 +564,13 @@ class Lowerer {
     const void* h = variants_[static_cast<size_t>(last_iop_)][last_variant_];
     std::memcpy(&code()[last_op_], &h, sizeof h);
     last_dst_ = kNone;
+    if (fused_add_ != kNone) {
+      // The access now leaves its result in the accumulator: so must the fused entry.
+      const void* fh = variants_[static_cast<size_t>(last_iop_)][7];
+      if (fh == nullptr) fh = variants_[static_cast<size_t>(IOp::kI32Add)][3];
+      std::memcpy(&code()[fused_add_], &fh, sizeof fh);
+      fused_add_ = kNone;
+    }
   }
   void BindLabel() { last_dst_ = kNone; last_op_ = kNone; }
 
@@ -882,6 +901,8 @@ class Lowerer {
   std::vector<std::pair<uint32_t, IOp>> starts_;
   std::vector<LFrame> ctrls_;
   uint32_t last_op_ = kNone;
+  uint32_t fused_add_ = kNone;  ///< The i32.add fused into the last instruction (a load/store).
+
   uint32_t last_dst_ = kNone;
 };
 
