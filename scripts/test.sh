@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: unit tests, spec suite, WASI tests and a short fuzz run on the release build,
-# then the unit tests again under ASan+UBSan. Ends with "N passed, M failed".
+# then the unit tests and the spec suite again under ASan+UBSan. Ends with "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -25,9 +25,9 @@ run_ctest() {  # run_ctest DIR [ctest args...]
 echo "== release build: unit, spec, wasi, fuzz"
 run_ctest build
 
-echo "== ASan+UBSan build: unit tests"
+echo "== ASan+UBSan build: unit tests and spec suite"
 if make -s asan; then
-  run_ctest build-asan -L unit
+  run_ctest build-asan -L "unit|spec"
 else
   echo "sanitizer build failed"; failed=$((failed + 1))
 fi
