@@ -148,6 +148,14 @@ const void* const (*g_variants)[kNumVariants] = nullptr;
 #define WEFT_NO_CLONE __attribute__((noipa))
 #endif
 
+// Hides a value from the optimiser (keeps small copy loops from becoming library calls).
+#define WEFT_OPAQUE(v) __asm__("" : "+r"(v))
+#if defined(__clang__)
+#define WEFT_SCALAR_LOOP _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")
+#else
+#define WEFT_SCALAR_LOOP
+#endif
+
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
 WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
@@ -769,11 +777,20 @@ do_call : {
   ++ftop;
   fp = args;
   {
+    // Frames are small: plain scalar loops, not memset/memcpy calls or vector loops with
+    // alias checks (those cost more than the copying itself on a call-heavy kernel).
     uint64_t* l = fp + cf->param_slots;
-    for (uint32_t i = 0, n = cf->local_slots; i < n; ++i) l[i] = 0;
+    uint64_t zero = 0;
+    WEFT_OPAQUE(zero);
+    for (uint32_t i = 0, n = cf->local_slots; i < n; ++i) l[i] = zero;
     const uint64_t* c = cf->consts.data();
     uint64_t* cd = fp + cf->const_base;
-    for (size_t i = 0, n = cf->consts.size(); i < n; ++i) cd[i] = c[i];
+    WEFT_SCALAR_LOOP
+    for (size_t i = 0, n = cf->consts.size(); i < n; ++i) {
+      uint64_t v = c[i];
+      WEFT_OPAQUE(v);
+      cd[i] = v;
+    }
   }
   if (callee->instance != inst) {
     inst = callee->instance;
