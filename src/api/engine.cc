@@ -131,7 +131,8 @@ Error ValidateModule(const wasm::Module& m) {
 Expected<Module> Module::Compile(Engine& engine, std::span<const uint8_t> bytes) {
   WEFT_TRY_ASSIGN(wasm::Module m, wasm::Decode(bytes));
   WEFT_TRY(ValidateModule(m));
-  auto cm = std::make_shared<runtime::CompiledModule>(engine.raw(), std::move(m));
+  auto cm = std::make_shared<runtime::CompiledModule>(engine.raw(), std::move(m),
+                                                     &interp::DestroyCompiledFunc);
   if (!engine.config().lazy_compile) {
     const wasm::Module& mod = cm->module;
     for (uint32_t i = mod.num_imported_funcs; i < mod.num_funcs(); ++i) {

@@ -17,6 +17,9 @@ Error Compile(const runtime::CompiledModule& module, uint32_t func_index);
 /// Returns TrapCode::kNone on success. On a trap, store.backtrace holds the guest frames.
 /// Re-entrant: host functions may call back into wasm. Never recurses natively for
 /// wasm-to-wasm calls, so native stack use is bounded per host re-entry.
+/// Frees lowered code; give it to runtime::CompiledModule's constructor.
+void DestroyCompiledFunc(runtime::CompiledFunc* code);
+
 runtime::TrapCode Call(runtime::Store& store, runtime::FuncInst* func, uint64_t* slots);
 
 }  // namespace weft::interp

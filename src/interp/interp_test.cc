@@ -94,7 +94,7 @@ struct Harness {
     if (!m.ok()) return;
     Error e = wasm::Validate(*m);
     EXPECT_TRUE(e.ok()) << e.message();
-    module = std::make_shared<runtime::CompiledModule>(&engine, std::move(*m));
+    module = std::make_shared<runtime::CompiledModule>(&engine, std::move(*m), &DestroyCompiledFunc);
     inst = &store.instances.emplace_back();
     inst->store = &store;
     inst->module = module;

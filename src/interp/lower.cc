@@ -929,6 +929,6 @@ Error Compile(const runtime::CompiledModule& module, uint32_t func_index) {
 
 }  // namespace weft::interp
 
-namespace weft::runtime {
-void DestroyCompiledFunc(CompiledFunc* code) { delete code; }
-}  // namespace weft::runtime
+namespace weft::interp {
+void DestroyCompiledFunc(runtime::CompiledFunc* code) { delete code; }
+}  // namespace weft::interp

@@ -63,16 +63,17 @@ struct Engine {
 /// A module after decoding and validation, shared (immutable) by all its instances,
 /// plus the lazily filled cache of lowered function code.
 struct CompiledModule {
-  CompiledModule(Engine* engine, wasm::Module module);
+  /// `destroy_code` frees one entry of `code`; it is the interpreter's, passed in by whoever
+  /// compiles the module, so that the runtime does not depend on the interpreter.
+  CompiledModule(Engine* engine, wasm::Module module, void (*destroy_code)(CompiledFunc*));
   ~CompiledModule();
   Engine* engine;
   wasm::Module module;
   std::vector<uint32_t> type_ids;  ///< Engine::InternType of each module type.
   /// One entry per defined function; null until lowered. Written once (CAS) by the interpreter.
   std::unique_ptr<std::atomic<CompiledFunc*>[]> code;
+  void (*destroy_code)(CompiledFunc*);
 };
-/// Frees lowered code (implemented by the interpreter).
-void DestroyCompiledFunc(CompiledFunc* code);
 
 /// Result of a host function call.
 enum class HostStatus : uint8_t { kOk, kTrap };

@@ -229,14 +229,18 @@ TEST(ReaderTest, Leb32MatchesModel) {
         got = v;
       }
       ASSERT_EQ(ok ? "ok" : r.error().message(), model) << is_signed << " iter " << iter;
-      if (ok) ASSERT_EQ(got, want);
+      if (ok) {
+        ASSERT_EQ(got, want);
+      }
       // The generic path (s33 / s64 / u64) against the same model.
       Reader r33(b);
       int64_t v33 = 0, want33 = 0;
       std::string model33 = ModelLeb(b, 33, true, &want33);
       bool ok33 = r33.ReadVarS33(&v33);
       ASSERT_EQ(ok33 ? "ok" : r33.error().message(), model33);
-      if (ok33) ASSERT_EQ(v33, want33);
+      if (ok33) {
+        ASSERT_EQ(v33, want33);
+      }
     }
   }
 }
