@@ -90,7 +90,11 @@ int main(int argc, char** argv) {
   weft::cli::WastOptions wast;
   CLI::App* wast_cmd = app.add_subcommand(
       "wast", "Run a WebAssembly spec test script (wast2json .json, or .wast)");
-  wast_cmd->add_option("FILE", wast.file, "The script")->required();
+  wast_cmd
+      ->add_option("FILE", wast.file,
+                   "The script: the .json that wast2json writes (its .wasm files beside it), "
+                   "or a .wast file, converted first with wast2json (which must be on PATH)")
+      ->required();
   wast_cmd->add_flag("-v,--verbose", wast.verbose, "Print every command, not only failures");
 
   // Everything after `run`'s FILE belongs to the guest, even if it looks like an option, so
