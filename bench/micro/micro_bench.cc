@@ -80,9 +80,10 @@ void BM_HostToGuestTypedAdd(benchmark::State& state) {
 }
 BENCHMARK(BM_HostToGuestTypedAdd);
 
-// Per iteration: one guest -> host call (plus one loop iteration of the guest).
-void BM_GuestToHost(benchmark::State& state) {
-  weft::Func f = F().Get("call_host");
+// Runs export `name`, a guest loop of n iterations each making one call, and reports the
+// cost per call.
+void CallLoop(benchmark::State& state, const char* name) {
+  weft::Func f = F().Get(name);
   const int32_t n = 1000;
   weft::Val arg = weft::Val::I32(n);
   for (auto _ : state) {
@@ -94,22 +95,13 @@ void BM_GuestToHost(benchmark::State& state) {
       static_cast<double>(state.iterations()) * n,
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+
+// Per iteration: one guest -> host call (plus one loop iteration of the guest).
+void BM_GuestToHost(benchmark::State& state) { CallLoop(state, "call_host"); }
 BENCHMARK(BM_GuestToHost);
 
 // Baseline for BM_GuestToHost: the same loop calling an empty wasm function.
-void BM_GuestToGuest(benchmark::State& state) {
-  weft::Func f = F().Get("call_guest");
-  const int32_t n = 1000;
-  weft::Val arg = weft::Val::I32(n);
-  for (auto _ : state) {
-    weft::Error e = f.Call(F().store, {&arg, 1}, {});
-    benchmark::DoNotOptimize(e.ok());
-  }
-  state.SetItemsProcessed(state.iterations() * n);
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * n,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-}
+void BM_GuestToGuest(benchmark::State& state) { CallLoop(state, "call_guest"); }
 BENCHMARK(BM_GuestToGuest);
 
 // Per iteration: Resume() into the guest, which returns from the host's Suspend(), loops,

@@ -973,49 +973,36 @@ LX_CheckFuel : {
 }
 
   // Fused compare-and-branch: [a][b][offset] (Eqz/Ne0: [a][offset]).
-#define WEFT_BRCMP(Name, expr)               \
-  LX_JumpIf##Name : {                          \
-    u32 a = Rd<u32>(S(0));                   \
-    u32 b = Rd<u32>(S(1));                   \
-    (void)b;                                 \
-    if (expr) {                              \
+#define WEFT_BRCMP(Name)                     \
+  LX_JumpIf##Name : {                        \
+    if (ops::Name(Rd<u32>(S(0)), Rd<u32>(S(1)))) { \
       ip += static_cast<int32_t>(ip[4]);     \
       DISPATCH();                            \
     }                                        \
     NEXT(5);                                 \
   }
-  WEFT_BRCMP(I32LtS, static_cast<int32_t>(a) < static_cast<int32_t>(b))
-  WEFT_BRCMP(I32LtU, a < b)
-  WEFT_BRCMP(I32GtS, static_cast<int32_t>(a) > static_cast<int32_t>(b))
-  WEFT_BRCMP(I32GtU, a > b)
-  WEFT_BRCMP(I32LeS, static_cast<int32_t>(a) <= static_cast<int32_t>(b))
-  WEFT_BRCMP(I32LeU, a <= b)
-  WEFT_BRCMP(I32GeS, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
-  WEFT_BRCMP(I32GeU, a >= b)
-  WEFT_BRCMP(I32Eq, a == b)
-  WEFT_BRCMP(I32Ne, a != b)
-#undef WEFT_BRCMP
   // The same with operand a in the accumulator: [unused][b][offset].
-#define WEFT_BRCMPA(Name, expr)              \
+#define WEFT_BRCMPA(Name)                    \
   LX_JumpAcc##Name : {                       \
-    u32 a = static_cast<u32>(acc);           \
-    u32 b = Rd<u32>(S(1));                   \
-    if (expr) {                              \
+    if (ops::Name(static_cast<u32>(acc), Rd<u32>(S(1)))) { \
       ip += static_cast<int32_t>(ip[4]);     \
       DISPATCH();                            \
     }                                        \
     NEXT(5);                                 \
   }
-  WEFT_BRCMPA(I32LtS, static_cast<int32_t>(a) < static_cast<int32_t>(b))
-  WEFT_BRCMPA(I32LtU, a < b)
-  WEFT_BRCMPA(I32GtS, static_cast<int32_t>(a) > static_cast<int32_t>(b))
-  WEFT_BRCMPA(I32GtU, a > b)
-  WEFT_BRCMPA(I32LeS, static_cast<int32_t>(a) <= static_cast<int32_t>(b))
-  WEFT_BRCMPA(I32LeU, a <= b)
-  WEFT_BRCMPA(I32GeS, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
-  WEFT_BRCMPA(I32GeU, a >= b)
-  WEFT_BRCMPA(I32Eq, a == b)
-  WEFT_BRCMPA(I32Ne, a != b)
+#define WEFT_BRCMP_BOTH(Name) WEFT_BRCMP(Name) WEFT_BRCMPA(Name)
+  WEFT_BRCMP_BOTH(I32LtS)
+  WEFT_BRCMP_BOTH(I32LtU)
+  WEFT_BRCMP_BOTH(I32GtS)
+  WEFT_BRCMP_BOTH(I32GtU)
+  WEFT_BRCMP_BOTH(I32LeS)
+  WEFT_BRCMP_BOTH(I32LeU)
+  WEFT_BRCMP_BOTH(I32GeS)
+  WEFT_BRCMP_BOTH(I32GeU)
+  WEFT_BRCMP_BOTH(I32Eq)
+  WEFT_BRCMP_BOTH(I32Ne)
+#undef WEFT_BRCMP_BOTH
+#undef WEFT_BRCMP
 #undef WEFT_BRCMPA
 
 LX_JumpIfI32Eqz:
