@@ -29,3 +29,18 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# npm tools for the component tests (jco, componentize-js, preview2-shim), pinned by
+# package-lock.json; runs only when node_modules is missing or older than the lock file.
+# `npm ci` refuses this lock (npm 11: jco-node-fs 0.3.2 names platform packages that were
+# never published, so they are absent from the lock); `npm install --no-save` then installs
+# exactly the locked versions and leaves the lock untouched.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -f $ROOT/package-lock.json ]] && command -v npm >/dev/null &&
+   { [[ ! -d $ROOT/node_modules ]] || [[ $ROOT/package-lock.json -nt $ROOT/node_modules/.package-lock.json ]]; }; then
+  echo "install-deps: installing npm packages from package-lock.json" >&2
+  npm_quiet=(--no-audit --no-fund --loglevel=error)
+  (cd "$ROOT" && { npm ci "${npm_quiet[@]}" >/dev/null 2>&1 ||
+                   npm install --no-save "${npm_quiet[@]}" >/dev/null 2>&1; }) ||
+    { echo "install-deps: npm install failed (run \`npm install --no-save\` in $ROOT to see why)" >&2; exit 1; }
+fi
