@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Generates abi_vectors.inc, the expected canonical-ABI bytes that abi_test.cc checks.
+
+The expectations come from the executable specification itself (definitions.py from the
+component-model repository, design/mvp/canonical-abi/definitions.py): each case is stored
+(`store` at address 16) and flat-lowered (`lower_flat` / `lower_flat_values`) with a bump
+allocator whose policy matches FakeEnv::Realloc in abi_test.cc (ptr = align_to(bump, align),
+bump = ptr + new_size, old contents copied). The test builds the same types and values in C++
+and compares memory, flat values and the realloc call log.
+
+Usage: python3 gen_abi_vectors.py /tmp/cm/definitions.py > abi_vectors.inc
+"""
+import importlib.util
+import struct
+import sys
+
+spec = importlib.util.spec_from_file_location("definitions", sys.argv[1])
+d = importlib.util.module_from_spec(spec)
+sys.modules["definitions"] = d
+spec.loader.exec_module(d)
+d.DETERMINISTIC_PROFILE = True  # lowered NaNs are canonical (what abi.cc does)
+
+HEAP = 256
+MEM = 4096
+STORE_AT = 16
+
+
+class Cx(d.LiftLowerContext):
+  def __init__(self, enc):
+    opts = d.LiftLowerOptions(string_encoding=enc, memory=d.MemInst(bytearray(MEM), 'i32'))
+    super().__init__(opts, None)
+    self.bump = HEAP
+    self.log = []
+
+  def reallocate(self, old, old_size, align, new_size):
+    self.log.append((old, old_size, align, new_size))
+    ptr = d.align_to(self.bump, align)
+    self.bump = ptr + new_size
+    n = min(old_size, new_size)
+    if old != 0 and n:
+      self.opts.memory.bytes[ptr:ptr + n] = self.opts.memory.bytes[old:old + n]
+    return ptr
+
+
+def S(s):  # a host string: UTF-8 with byte-length code units
+  return (s, 'utf8', len(s.encode('utf-8')))
+
+
+U8, U16, U32, U64 = d.U8Type(), d.U16Type(), d.U32Type(), d.U64Type()
+S8, S16, S32, S64 = d.S8Type(), d.S16Type(), d.S32Type(), d.S64Type()
+F32, F64, CHAR, BOOL, STR = d.F32Type(), d.F64Type(), d.CharType(), d.BoolType(), d.StringType()
+
+
+def rec(*fs):
+  return d.RecordType([d.FieldType(n, t) for n, t in fs])
+
+
+def var(*cs):
+  return d.VariantType([d.CaseType(n, t) for n, t in cs])
+
+
+PRIMS = rec(('a', U8), ('b', U16), ('c', U32), ('d', U64), ('e', S8), ('f', F32), ('g', F64),
+            ('h', CHAR), ('i', BOOL), ('j', S16), ('k', S32), ('l', S64))
+PRIMS_V = {'a': 0xfe, 'b': 0xbeef, 'c': 0xdeadbeef, 'd': 0x0123456789abcdef, 'e': -2, 'f': 1.5,
+           'g': -0.25, 'h': '\U0001F600', 'i': True, 'j': -300, 'k': -70000, 'l': -5}
+V3 = var(('a', U8), ('b', F64), ('c', None))
+VF = var(('x', F32), ('y', U64))
+BIG_ENUM = d.EnumType(['e%d' % i for i in range(300)])
+FLAGS9 = d.FlagsType(['f%d' % i for i in range(9)])
+FLAGS20 = d.FlagsType(['f%d' % i for i in range(20)])
+LT = d.ListType(d.TupleType([U8, U32]))
+OPTSTR = d.OptionType(STR)
+RES = d.ResultType(U32, STR)
+NEST = rec(('name', STR), ('tags', d.ListType(STR)), ('v', V3), ('o', d.OptionType(F32)))
+
+# (name, type, value, encoding)
+CASES = [
+  ('prims', PRIMS, PRIMS_V, 'utf8'),
+  ('variant_b', V3, {'b': 1.5}, 'utf8'),
+  ('variant_a', V3, {'a': 7}, 'utf8'),
+  ('variant_c', V3, {'c': None}, 'utf8'),
+  ('variant_f32', VF, {'x': 1.0}, 'utf8'),
+  ('variant_nan', VF, {'x': float('nan')}, 'utf8'),
+  ('enum300', BIG_ENUM, {'e299': None}, 'utf8'),
+  ('flags9', FLAGS9, {('f%d' % i): i in (0, 8) for i in range(9)}, 'utf8'),
+  ('flags20', FLAGS20, {('f%d' % i): i in (1, 19) for i in range(20)}, 'utf8'),
+  ('list_tuple', LT, [{'0': 1, '1': 2}, {'0': 3, '1': 0xffffffff}], 'utf8'),
+  ('option_some', OPTSTR, {'some': S('hey')}, 'utf8'),
+  ('option_none', OPTSTR, {'none': None}, 'utf8'),
+  ('result_ok', RES, {'ok': 42}, 'utf8'),
+  ('result_err', RES, {'error': S('bad')}, 'utf8'),
+  ('nested', NEST, {'name': S('x'), 'tags': [S('a'), S('bc')], 'v': {'a': 9},
+                    'o': {'some': 2.0}}, 'utf8'),
+]
+STRINGS = [('ascii', 'hi'), ('empty', ''), ('latin', 'h\u00e9llo'), ('bmp', 'a\u20acb'),
+           ('astral', 'a\U0001F600b'), ('latin_then_astral', '\u00e9\u00e9\U0001F600')]
+ENCODINGS = [('utf8', 'utf8'), ('utf16', 'utf16'), ('latin1', 'latin1+utf16')]
+for sname, s in STRINGS:
+  for ename, enc in ENCODINGS:
+    CASES.append(('str_%s_%s' % (sname, ename), STR, S(s), enc))
+
+
+def flat_bits(v, t):
+  if t == 'f32':
+    return struct.unpack('<I', struct.pack('<f', v))[0]
+  if t == 'f64':
+    return struct.unpack('<Q', struct.pack('<d', v))[0]
+  return v
+
+
+def sparse_hex(b):
+  """Non-zero runs of b as "offset:hex offset:hex" (runs split at 4 or more zero bytes)."""
+  runs, i = [], 0
+  while i < len(b):
+    if b[i] == 0:
+      i += 1
+      continue
+    j = i
+    while j < len(b) and any(b[j:j + 4]):
+      j += 1
+    while b[j - 1] == 0:
+      j -= 1
+    runs.append('%d:%s' % (i, b[i:j].hex()))
+    i = j
+  return ' '.join(runs)
+
+
+def emit(name, mem_bytes, flat, log):
+  hexmem = sparse_hex(mem_bytes)
+  flat_s = ', '.join('0x%xull' % x for x in flat)
+  log_s = ', '.join('{%d, %d, %d, %d}' % c for c in log)
+  print('{"%s", "%s", {%s}, {%s}},' % (name, hexmem, flat_s, log_s))
+
+
+print('// Generated by gen_abi_vectors.py from definitions.py; do not edit.')
+print('// Included twice by abi_test.cc: once per section macro.')
+print('#ifdef WEFT_ABI_VECTORS_MEMORY')
+print('// {name, non-zero memory as "offset:hex ...", flat values, realloc calls {old, old_size, align, new_size}}')
+for name, t, v, enc in CASES:
+  cx = Cx(enc)
+  d.store(cx, v, t, STORE_AT)
+  emit('store_' + name, cx.opts.memory.bytes[:cx.bump], [], cx.log)
+  cx = Cx(enc)
+  flat = d.lower_flat(cx, v, t)
+  types = d.flatten_type(t, cx.opts)
+  emit('flat_' + name, cx.opts.memory.bytes[:cx.bump], [flat_bits(x, ft) for x, ft in zip(flat, types)],
+       cx.log)
+
+# Whole-call flattening: 17 u32 params spill into a realloc'ed tuple; a string result too.
+PARAMS17 = [U32] * 16 + [STR]
+cx = Cx('utf8')
+flat = d.lower_flat_values(cx, d.MAX_FLAT_PARAMS, list(range(1, 17)) + [S('spill')], PARAMS17)
+emit('params_spilled', cx.opts.memory.bytes[:cx.bump], flat, cx.log)
+cx = Cx('utf16')
+PARAMS_MIX = [STR, F32, V3, U64]
+flat = d.lower_flat_values(cx, d.MAX_FLAT_PARAMS, [S('ab'), 0.5, {'b': 2.0}, 7], PARAMS_MIX)
+types = d.flatten_types(PARAMS_MIX, cx.opts)
+emit('params_flat', cx.opts.memory.bytes[:cx.bump], [flat_bits(x, ft) for x, ft in zip(flat, types)],
+     cx.log)
+
+
+class OutParam:
+  def next(self, t):
+    return 64
+
+
+cx = Cx('latin1+utf16')
+d.lower_flat_values(cx, d.MAX_FLAT_RESULTS, [{'0': S('r\u00e9s'), '1': 5}],
+                    [d.TupleType([STR, U32])], OutParam())
+emit('results_indirect', cx.opts.memory.bytes[:cx.bump], [], cx.log)
+
+# Flattened core signatures: name, flattened types.
+print('#endif')
+print('#ifdef WEFT_ABI_VECTORS_LAYOUT')
+print('// {name, flatten_type as a string of i/I/f/F (i32, i64, f32, f64)}')
+CODES = {'i32': 'i', 'i64': 'I', 'f32': 'f', 'f64': 'F'}
+cx = Cx('utf8')
+for name, t in [('prims', PRIMS), ('v3', V3), ('vf', VF), ('nest', NEST), ('res', RES),
+                ('optstr', OPTSTR), ('lt', LT),
+                ('vmix', var(('a', d.TupleType([F32, U32])), ('b', d.TupleType([F64, F32, U8])),
+                             ('c', STR)))]:
+  print('{"sig_%s", "%s"},' % (name, ''.join(CODES[x] for x in d.flatten_type(t, cx.opts))))
+  print('{"size_%s", "%d/%d"},' % (name, d.elem_size(t, 'i32'), d.alignment(t, 'i32')))
+print('#endif')
