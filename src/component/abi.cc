@@ -195,45 +195,6 @@ struct Cx {
 // ---------------------------------------------------------------------------------------------
 // Strings: decoding guest memory to UTF-8.
 
-/// Length of the valid UTF-8 prefix of [p, p+n) (n when all valid). Rejects overlongs,
-/// surrogates and values above U+10FFFF, like Python's utf-8 codec.
-size_t ValidUtf8Prefix(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    uint8_t c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    auto cont = [&](size_t k) { return i + k < n && (p[i + k] & 0xc0) == 0x80; };
-    if (c >= 0xc2 && c <= 0xdf) {
-      if (!cont(1)) return i;
-      i += 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      if (!cont(1) || !cont(2)) return i;
-      uint8_t c1 = p[i + 1];
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f)) return i;
-      i += 3;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      if (!cont(1) || !cont(2) || !cont(3)) return i;
-      uint8_t c1 = p[i + 1];
-      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f)) return i;
-      i += 4;
-    } else {
-      return i;
-    }
-  }
-  return n;
-}
-
 void AppendUtf8(std::string& s, uint32_t cp) {
   if (cp < 0x80) {
     s += static_cast<char>(cp);
@@ -810,6 +771,43 @@ Error CountMismatch(const char* what, size_t want, size_t got) {
 }
 
 }  // namespace
+
+size_t ValidUtf8Prefix(const uint8_t* p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if ((w & 0x8080808080808080ull) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    uint8_t c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    auto cont = [&](size_t k) { return i + k < n && (p[i + k] & 0xc0) == 0x80; };
+    if (c >= 0xc2 && c <= 0xdf) {
+      if (!cont(1)) return i;
+      i += 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      if (!cont(1) || !cont(2)) return i;
+      uint8_t c1 = p[i + 1];
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f)) return i;
+      i += 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      if (!cont(1) || !cont(2) || !cont(3)) return i;
+      uint8_t c1 = p[i + 1];
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f)) return i;
+      i += 4;
+    } else {
+      return i;
+    }
+  }
+  return n;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Layout.

@@ -96,4 +96,11 @@ Expected<std::vector<Val>> LiftParams(Env& env, const Options& opts, TypeRef fun
 Error LowerResults(Env& env, const Options& opts, TypeRef func, std::span<const Val> results,
                    std::span<const uint64_t> flat_args, std::vector<uint64_t>& flat_results);
 
+// --- Helpers shared with the value code (val.cc, wave.cc).
+
+/// Length of the longest valid UTF-8 prefix of [p, p+n) (n when all of it is valid). Valid
+/// means what Python's utf-8 codec accepts: no overlong forms, surrogates or values above
+/// U+10FFFF.
+size_t ValidUtf8Prefix(const uint8_t* p, size_t n);
+
 }  // namespace weft::component::abi
