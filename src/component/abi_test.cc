@@ -109,6 +109,13 @@ class FakeEnv : public Env {
 // ---------------------------------------------------------------------------------------------
 // Type and value builders.
 
+/// prefix + decimal i, built by appends (g++-12 -Wrestrict misfires on "lit" + std::string).
+std::string Name(const char* prefix, size_t i) {
+  std::string s = prefix;
+  s += std::to_string(i);
+  return s;
+}
+
 class Types {
  public:
   TypeRef P(TypeKind k) { return PrimitiveType(k); }
@@ -134,7 +141,7 @@ class Types {
   TypeRef Borrow(TypeRef r) { return Elem(TypeKind::kBorrow, r); }
   TypeRef Func(std::vector<TypeRef> params, TypeRef result) {
     Type* t = arena_.New(TypeKind::kFunc);
-    for (size_t i = 0; i < params.size(); ++i) t->fields.push_back({"p" + std::to_string(i), params[i]});
+    for (size_t i = 0; i < params.size(); ++i) t->fields.push_back({Name("p", i), params[i]});
     t->result = result;
     return t;
   }
@@ -152,7 +159,7 @@ class Types {
   }
   TypeRef Labels(TypeKind k, size_t n) {
     Type* t = arena_.New(k);
-    for (size_t i = 0; i < n; ++i) t->labels.push_back((k == TypeKind::kEnum ? "e" : "f") + std::to_string(i));
+    for (size_t i = 0; i < n; ++i) t->labels.push_back(Name(k == TypeKind::kEnum ? "e" : "f", i));
     return t;
   }
   TypeArena arena_;
@@ -540,7 +547,7 @@ TEST(AbiCalls, MoreThanSixteenFlatFromAggregates) {
   std::vector<NamedType> fields;
   std::vector<Val> items;
   for (int i = 0; i < 9; ++i) {
-    fields.push_back({"s" + std::to_string(i), ty.P(kString)});
+    fields.push_back({Name("s", i), ty.P(kString)});
     items.push_back(Val::String(std::string(i, 'x')));
   }
   TypeRef rec = ty.Record(fields);

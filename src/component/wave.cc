@@ -279,7 +279,11 @@ class Parser {
     if (pos_ >= s_.size()) return "the end of the input";
     size_t n = 1;
     while (pos_ + n < s_.size() && (static_cast<uint8_t>(s_[pos_ + n]) & 0xc0) == 0x80) ++n;
-    return "`" + std::string(s_.substr(pos_, n)) + "`";
+    // Built by appends: g++-12 -Wrestrict misfires on `"`" + std::string(...)`.
+    std::string r(1, '`');
+    r.append(s_.data() + pos_, n);
+    r += '`';
+    return r;
   }
   Error Expect(char c) {
     if (Eat(c)) return Error::Ok();
