@@ -14,6 +14,10 @@
 #include "cli/commands.h"
 #include "cli/run.h"
 
+namespace weft::cli {
+int InspectMain(const std::string& file, bool verbose);  // inspect.cc
+}  // namespace weft::cli
+
 namespace {
 constexpr const char* kVersion = "weft 0.1.0";
 
@@ -97,6 +101,14 @@ int main(int argc, char** argv) {
       ->required();
   wast_cmd->add_flag("-v,--verbose", wast.verbose, "Print every command, not only failures");
 
+  std::string inspect_file;
+  bool inspect_verbose = false;
+  CLI::App* inspect_cmd = app.add_subcommand(
+      "inspect", "Print a component's imports and exports as WIT, or a module's as a list");
+  inspect_cmd->add_option("FILE", inspect_file, "The component or module (.wasm)")->required();
+  inspect_cmd->add_flag("-v,--verbose", inspect_verbose,
+                        "Also print each interface's functions and types");
+
   // Everything after `run`'s FILE belongs to the guest, even if it looks like an option, so
   // CLI11 only sees the command line up to FILE (an unknown option before FILE is an error).
   std::vector<std::string> guest_args;
@@ -112,5 +124,6 @@ int main(int argc, char** argv) {
     return weft::cli::RunMain(run);
   }
   if (wast_cmd->parsed()) return weft::cli::WastMain(wast);
+  if (inspect_cmd->parsed()) return weft::cli::InspectMain(inspect_file, inspect_verbose);
   return 2;
 }
