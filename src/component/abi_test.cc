@@ -489,6 +489,30 @@ TEST(AbiCalls, FlatParamsWithJoinedVariant) {
   EXPECT_EQ(*back, args);
 }
 
+TEST(AbiCalls, VariantPaddingKeepsLaterParamsInPlace) {
+  // vmix flattens to [i32, i64, i32, i32]; case a's (f32, u32) payload fills two slots, so
+  // lower_flat_variant pads one zero and lift_flat_variant must skip it before the u32.
+  Fixture fx;
+  Types& ty = fx.ty;
+  TypeRef f = ty.Func({fx.vmix, ty.P(kU32)}, nullptr);
+  std::vector<Val> args = {Case(TypeKind::kVariant, 0, Agg(TypeKind::kTuple, {Val::F32(0.25f), Val::U32(9)})),
+                           Val::U32(5)};
+  FakeEnv env;
+  std::vector<uint64_t> flat;
+  ASSERT_TRUE(LowerParams(env, {}, f, args, flat).ok());
+  EXPECT_EQ(flat, (std::vector<uint64_t>{0, 0x3e800000, 9, 0, 5}));
+  auto back = LiftParams(env, {}, f, flat);
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(*back, args);
+  // Case c(string) reads its pointer from the joined i64 slot (wrapped to 32 bits), its
+  // length from the next, and skips the last.
+  const uint64_t string_case[] = {2, 0xffffffff00000100ull, 0, 0x77, 6};
+  auto c = LiftParams(env, {}, f, string_case);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ((*c)[0], Case(TypeKind::kVariant, 2, Val::String("")));
+  EXPECT_EQ((*c)[1], Val::U32(6));
+}
+
 TEST(AbiCalls, IndirectResults) {
   Types ty;
   TypeRef tup = ty.Tuple({ty.P(kString), ty.P(kU32)});
