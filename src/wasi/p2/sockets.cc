@@ -382,9 +382,9 @@ NetResult<std::shared_ptr<SocketFd>> NewSocket(SocketsCtx& ctx, IpAddressFamily 
 
 /// Readiness from a predicate; waiting is an Asio wait for the descriptor to become
 /// readable or writable (the predicate may then still be false: a spurious wake).
-class FdPollable final : public Pollable {
+class SockPollable final : public Pollable {
  public:
-  FdPollable(std::shared_ptr<SocketFd> fd, bool write, std::function<bool()> ready)
+  SockPollable(std::shared_ptr<SocketFd> fd, bool write, std::function<bool()> ready)
       : fd_(std::move(fd)), write_(write), ready_(std::move(ready)) {}
   bool Ready() override { return ready_(); }
   void Wait(boost::asio::io_context& io, std::function<void()> wake) override {
@@ -415,13 +415,13 @@ class AlwaysReady final : public Pollable {
 };
 
 std::shared_ptr<Pollable> Readable(const std::shared_ptr<SocketFd>& fd) {
-  return std::make_shared<FdPollable>(fd, false, [f = fd.get()] {
+  return std::make_shared<SockPollable>(fd, false, [f = fd.get()] {
     return PollNow(f->fd(), POLLIN) != 0;
   });
 }
 
 std::shared_ptr<Pollable> Writable(const std::shared_ptr<SocketFd>& fd) {
-  return std::make_shared<FdPollable>(fd, true, [f = fd.get()] {
+  return std::make_shared<SockPollable>(fd, true, [f = fd.get()] {
     return PollNow(f->fd(), POLLOUT) != 0;
   });
 }
@@ -529,7 +529,7 @@ class TcpInputStream final : public InputStream {
     return StreamStatus::Failed(StreamErrorMessage(errno));
   }
   std::shared_ptr<Pollable> Subscribe() override {
-    return std::make_shared<FdPollable>(c_->fd, false, [c = c_] {
+    return std::make_shared<SockPollable>(c_->fd, false, [c = c_] {
       return c->recv_closed || PollNow(c->fd->fd(), POLLIN) != 0;
     });
   }
@@ -584,7 +584,7 @@ class TcpOutputStream final : public OutputStream {
     return Status();
   }
   std::shared_ptr<Pollable> Subscribe() override {
-    return std::make_shared<FdPollable>(c_->fd, true, [c = c_] {
+    return std::make_shared<SockPollable>(c_->fd, true, [c = c_] {
       TryDrain(*c);
       return c->send_closed || (c->pending.empty() && PollNow(c->fd->fd(), POLLOUT) != 0);
     });
