@@ -470,8 +470,17 @@ const char* CaseWhere(TypeKind k) {
   }
 }
 
+/// Makes `out` a fresh value of kind k, keeping its buffers (callers may reuse Vals).
+void Reset(Val& out, TypeKind k) {
+  out.kind = k;
+  out.bits = 0;
+  out.resource = {};
+  out.str.clear();
+  out.items.clear();
+}
+
 Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
-  out.kind = t->kind;
+  Reset(out, t->kind);
   switch (t->kind) {
     case TypeKind::kBool: out.bits = cx.Ld(ptr, 1) != 0; return Error::Ok();
     case TypeKind::kU8: out.bits = cx.Ld(ptr, 1); return Error::Ok();
@@ -636,7 +645,7 @@ struct FlatIter {
 };
 
 Error LiftFlat(Cx& cx, FlatIter& vi, TypeRef t, Val& out) {
-  out.kind = t->kind;
+  Reset(out, t->kind);
   switch (t->kind) {
     case TypeKind::kBool: out.bits = Low32(vi.Next()) != 0; return Error::Ok();
     case TypeKind::kU8: out.bits = static_cast<uint8_t>(vi.Next()); return Error::Ok();
@@ -975,11 +984,13 @@ Error LowerParams(Env& env, const Options& opts, TypeRef func, std::span<const V
   return Error::Ok();
 }
 
-Expected<std::vector<Val>> LiftResults(Env& env, const Options& opts, TypeRef func,
-                                       std::span<const uint64_t> flat) {
-  std::vector<Val> out;
+Error LiftResultsInto(Env& env, const Options& opts, TypeRef func, std::span<const uint64_t> flat,
+                      std::vector<Val>& out) {
   TypeRef t = func->result;
-  if (t == nullptr) return out;
+  if (t == nullptr) {
+    out.clear();
+    return Error::Ok();
+  }
   const uint32_t n = FlatCount(t);
   const size_t want = n <= kMaxFlatResults ? n : 1;
   if (flat.size() != want) return CountMismatch("flat results", want, flat.size());
@@ -987,20 +998,27 @@ Expected<std::vector<Val>> LiftResults(Env& env, const Options& opts, TypeRef fu
   out.resize(1);
   if (n <= kMaxFlatResults) {
     FlatIter vi{flat};
-    WEFT_TRY(LiftFlat(cx, vi, t, out[0]));
-  } else {
-    const uint32_t ptr = Low32(flat[0]);
-    WEFT_TRY(cx.CheckRange(ptr, ElemSize(t), Alignment(t), "return area"));
-    WEFT_TRY(LoadAt(cx, t, ptr, out[0]));
+    return LiftFlat(cx, vi, t, out[0]);
   }
+  const uint32_t ptr = Low32(flat[0]);
+  WEFT_TRY(cx.CheckRange(ptr, ElemSize(t), Alignment(t), "return area"));
+  return LoadAt(cx, t, ptr, out[0]);
+}
+
+Expected<std::vector<Val>> LiftResults(Env& env, const Options& opts, TypeRef func,
+                                       std::span<const uint64_t> flat) {
+  std::vector<Val> out;
+  WEFT_TRY(LiftResultsInto(env, opts, func, flat, out));
   return out;
 }
 
-Expected<std::vector<Val>> LiftParams(Env& env, const Options& opts, TypeRef func,
-                                      std::span<const uint64_t> flat_args) {
-  std::vector<Val> out;
+Error LiftParamsInto(Env& env, const Options& opts, TypeRef func,
+                     std::span<const uint64_t> flat_args, std::vector<Val>& out) {
   const std::vector<NamedType>& params = func->fields;
-  if (params.empty()) return out;
+  if (params.empty()) {
+    out.clear();
+    return Error::Ok();
+  }
   const uint32_t n = FlatCountFields(params);
   const size_t want = n <= kMaxFlatParams ? n : 1;
   if (flat_args.size() < want) return CountMismatch("flat arguments", want, flat_args.size());
@@ -1009,7 +1027,7 @@ Expected<std::vector<Val>> LiftParams(Env& env, const Options& opts, TypeRef fun
   if (n <= kMaxFlatParams) {
     FlatIter vi{flat_args};
     for (size_t i = 0; i < params.size(); ++i) WEFT_TRY(LiftFlat(cx, vi, params[i].type, out[i]));
-    return out;
+    return Error::Ok();
   }
   const uint32_t ptr = Low32(flat_args[0]);
   WEFT_TRY(cx.CheckRange(ptr, FieldsSize(params), FieldsAlignment(params), "spilled parameters"));
@@ -1020,6 +1038,13 @@ Expected<std::vector<Val>> LiftParams(Env& env, const Options& opts, TypeRef fun
     WEFT_TRY(LoadAt(cx, t, p, out[i]));
     p += ElemSize(t);
   }
+  return Error::Ok();
+}
+
+Expected<std::vector<Val>> LiftParams(Env& env, const Options& opts, TypeRef func,
+                                      std::span<const uint64_t> flat_args) {
+  std::vector<Val> out;
+  WEFT_TRY(LiftParamsInto(env, opts, func, flat_args, out));
   return out;
 }
 

@@ -96,6 +96,14 @@ Expected<std::vector<Val>> LiftParams(Env& env, const Options& opts, TypeRef fun
 Error LowerResults(Env& env, const Options& opts, TypeRef func, std::span<const Val> results,
                    std::span<const uint64_t> flat_args, std::vector<uint64_t>& flat_results);
 
+/// LiftResults/LiftParams writing into a caller-kept vector (resized to the values; the Vals
+/// already in it are overwritten, keeping their string buffers), so that a caller reusing it
+/// across calls allocates less. On error its contents are unspecified.
+Error LiftResultsInto(Env& env, const Options& opts, TypeRef func, std::span<const uint64_t> flat,
+                      std::vector<Val>& out);
+Error LiftParamsInto(Env& env, const Options& opts, TypeRef func,
+                     std::span<const uint64_t> flat_args, std::vector<Val>& out);
+
 // --- Helpers shared with the value code (val.cc, wave.cc).
 
 /// Length of the longest valid UTF-8 prefix of [p, p+n) (n when all of it is valid). Valid

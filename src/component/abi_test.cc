@@ -565,6 +565,45 @@ TEST(AbiCalls, FlatResultAndEmptyCall) {
   EXPECT_TRUE(env.calls.empty());
 }
 
+TEST(AbiCalls, IntoVariantsReuseVectorsWithoutStaleFields) {
+  Types ty;
+  TypeRef v = ty.Variant({{"s", ty.P(kString)}, {"n", nullptr}, {"l", ty.List(ty.P(kU8))}});
+  TypeRef f = ty.Func({v, ty.P(kU8)}, v);
+  FakeEnv env;
+  std::vector<Val> out;
+  const std::vector<std::vector<Val>> calls = {
+      {Case(TypeKind::kVariant, 0, Val::String("long enough to allocate a buffer")), Val::U8(1)},
+      {Case(TypeKind::kVariant, 1), Val::U8(2)},
+      {Case(TypeKind::kVariant, 2, Agg(TypeKind::kList, {Val::U8(3)})), Val::U8(4)},
+      {Case(TypeKind::kVariant, 0, Val::String("x")), Val::U8(5)}};
+  for (const std::vector<Val>& args : calls) {
+    std::vector<uint64_t> flat;
+    ASSERT_TRUE(LowerParams(env, {}, f, args, flat).ok());
+    ASSERT_TRUE(LiftParamsInto(env, {}, f, flat, out).ok());
+    EXPECT_EQ(out, args);
+    const uint64_t ret[] = {192};
+    std::vector<uint64_t> none;
+    ASSERT_TRUE(LowerResults(env, {}, f, std::span<const Val>(&args[0], 1), ret, none).ok());
+    ASSERT_TRUE(LiftResultsInto(env, {}, f, ret, out).ok());
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], args[0]);
+  }
+  // Reused across functions of other types too: a u32 result, then a string one.
+  TypeRef fu = ty.Func({}, ty.P(kU32));
+  TypeRef fs = ty.Func({}, ty.P(kString));
+  const uint64_t seven[] = {7};
+  ASSERT_TRUE(LiftResultsInto(env, {}, fu, seven, out).ok());
+  EXPECT_EQ(out[0], Val::U32(7));
+  Val s = Val::String("abc");
+  std::vector<uint64_t> flat;
+  ASSERT_TRUE(LowerParams(env, {}, ty.Func({ty.P(kString)}, nullptr), std::span<const Val>(&s, 1), flat).ok());
+  const uint64_t string_at[] = {192};
+  std::memcpy(&env.mem[192], &flat[0], 4);
+  std::memcpy(&env.mem[196], &flat[1], 4);
+  ASSERT_TRUE(LiftResultsInto(env, {}, fs, string_at, out).ok());
+  EXPECT_EQ(out[0], s);
+}
+
 TEST(AbiCalls, MoreThanSixteenFlatFromAggregates) {
   // A record of 9 strings is 18 flat values: spilled even though it is one parameter.
   Types ty;
