@@ -1710,6 +1710,7 @@ bool Validator::CheckExportResources(Scope& s, ExternSort sort, TypeRef type, ui
     }
   }
   if (sort == ExternSort::kComponent || sort == ExternSort::kCoreModule) return true;
+  if (sort == ExternSort::kType && type->kind == TypeKind::kResource) return true;  // exports itself
   while (!stack.empty()) {
     TypeRef t = stack.back();
     stack.pop_back();

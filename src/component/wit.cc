@@ -184,7 +184,7 @@ void InterfaceBody(std::string& out, const ComponentDef& root, const ExternDesc&
           ParsedName p;
           std::string why;
           if (!ParseExternName(f.name, &p, &why) || p.resource != e.name) continue;
-          if (p.kind == NameKind::kConstructor) members.push_back("constructor" + Params(f.type, false).substr(0, Params(f.type, false).find(" -> ")) + ";");
+          if (p.kind == NameKind::kConstructor) members.insert(members.begin(), "constructor" + Params(f.type, false).substr(0, Params(f.type, false).find(" -> ")) + ";");
           if (p.kind == NameKind::kMethod) members.push_back(std::string(p.label) + ": func" + Params(f.type, true) + ";");
           if (p.kind == NameKind::kStatic) members.push_back(std::string(p.label) + ": static func" + Params(f.type, false) + ";");
         }
