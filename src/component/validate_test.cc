@@ -563,7 +563,9 @@ TEST(ComponentDecode, JcoHelloComponent) {
   for (size_t n = 0; n < b.size(); n += 61) {
     Bytes cut(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
     bool ok = DecodeComponent(cut).ok();
-    if (std::find(ends.begin(), ends.end(), n) == ends.end()) EXPECT_FALSE(ok) << n;
+    if (std::find(ends.begin(), ends.end(), n) == ends.end()) {
+      EXPECT_FALSE(ok) << n;
+    }
   }
 }
 
