@@ -23,7 +23,7 @@ WORK=$(mktemp -d /tmp/weft-component-test.XXXXXX)
 # Per case: arguments, environment (NAME=VALUE), stdin, which legs apply, what is compared.
 ARGS=() ENVS=() STDIN=/dev/null GUEST=$CASE COMPARE_STDERR=1 NEED_FIXTURE=0 NODE=1 JCO_LEG=1
 case $CASE in
-  hello|clocks|random) ;;
+  hello|clocks|random|terminal) ;;
   # jco run 1.35 garbles large stdout writes (a different SHA-256 on each run): node only.
   big_output) JCO_LEG=0 ;;
   args_env)
