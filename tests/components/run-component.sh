@@ -21,7 +21,8 @@ WORK=$(mktemp -d /tmp/weft-component-test.XXXXXX)
 [[ -n ${KEEP_WORK:-} ]] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT  # KEEP_WORK=1 to debug
 
 # Per case: arguments, environment (NAME=VALUE), stdin, which legs apply, what is compared.
-ARGS=() ENVS=() STDIN=/dev/null GUEST=$CASE COMPARE_STDERR=1 NEED_FIXTURE=0 NODE=1 JCO_LEG=1
+# WEFT_ARGS: extra `weft run` options (e.g. a network grant, should weft require one).
+ARGS=() ENVS=() WEFT_ARGS=() STDIN=/dev/null GUEST=$CASE COMPARE_STDERR=1 NEED_FIXTURE=0 NODE=1 JCO_LEG=1
 case $CASE in
   hello|clocks|random|terminal) ;;
   # jco run 1.35 garbles large stdout writes (a different SHA-256 on each run): node only.
@@ -73,7 +74,7 @@ run_leg() {
                "${dirargs[@]}" "${envargs[@]}" "$MODULE" "${ARGS[@]}") ;;
     jco) cmd=(env "WEFT_JCO_CONFIG={\"argv0\": $(json_string "$COMPONENT"), \"env\": $(json_env), \"preopens\": $preopens}"
               node "$JCO" run --jco-import "$HERE/jco-env.mjs" "$COMPONENT" "${ARGS[@]}") ;;
-    weft) cmd=(timeout 60 "$WEFT" run "${dirargs[@]}" "${envargs[@]}" "$COMPONENT" "${ARGS[@]}") ;;
+    weft) cmd=(timeout 60 "$WEFT" run "${WEFT_ARGS[@]}" "${dirargs[@]}" "${envargs[@]}" "$COMPONENT" "${ARGS[@]}") ;;
   esac
   # Same working directory for all, so relative guest paths and argv[0] match.
   (cd "$GUEST_DIR" && "${cmd[@]}" <"$STDIN" >"$WORK/$name.out" 2>"$WORK/$name.err")
