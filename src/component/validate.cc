@@ -1717,7 +1717,8 @@ bool Validator::CheckExportResources(Scope& s, ExternSort sort, TypeRef type, ui
     if (!t || IsPrimitive(t->kind) || !Info(t).resource || !seen.insert(t).second) continue;
     if (t->kind == TypeKind::kResource) {
       if (!s.visible.count(t) && !local.count(t)) {
-        return Inv(off, "export refers to resource `" + t->name + "`, which is neither imported nor exported before it");
+        std::string what = t->name.empty() ? "a resource type" : "resource `" + t->name + "`";
+        return Inv(off, "export refers to " + what + " that is neither imported nor exported before it");
       }
       continue;
     }

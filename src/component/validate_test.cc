@@ -31,8 +31,19 @@ Bytes ReadFile(const std::string& path) {
   return Bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
+// With WEFT_COMPONENT_SEED_DIR set, every binary the tests decode is also written there: the
+// seed corpus for component_fuzz.
+void MaybeSaveSeed(const Bytes& b) {
+  static int n = 0;
+  const char* dir = std::getenv("WEFT_COMPONENT_SEED_DIR");
+  if (!dir) return;
+  std::ofstream(std::string(dir) + "/seed-" + std::to_string(n++) + ".wasm", std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
 // Expects a decode failure with `code` whose message contains `what`.
 void ExpectError(const Bytes& b, ErrorCode code, const std::string& what) {
+  MaybeSaveSeed(b);
   auto r = DecodeComponent(b);
   ASSERT_FALSE(r.ok()) << "expected an error containing `" << what << "`";
   EXPECT_EQ(r.error().code(), code) << r.error().message();
@@ -43,6 +54,7 @@ void ExpectInvalid(const Bytes& b, const std::string& what) { ExpectError(b, Err
 void ExpectMalformed(const Bytes& b, const std::string& what) { ExpectError(b, ErrorCode::kMalformed, what); }
 
 std::unique_ptr<ComponentFile> Ok(const Bytes& b) {
+  MaybeSaveSeed(b);
   auto r = DecodeComponent(b);
   EXPECT_TRUE(r.ok()) << r.error().message();
   return r.ok() ? std::move(*r) : nullptr;
@@ -588,6 +600,33 @@ TEST(ComponentDecode, JcoHelloWit) {
   EXPECT_NE(verbose.find("interface wasi:io/streams@0.2.12 {\n  use wasi:io/error@0.2.12.{error};\n"), std::string::npos)
       << verbose;
   EXPECT_NE(verbose.find("  use wasi:clocks/wall-clock@0.2.12.{datetime};\n"), std::string::npos) << verbose;
+}
+
+// Hand-written component text (testdata/*.wat), converted by `jco parse` (jco 1.35.0).
+TEST(ComponentDecode, WatNestedResources) {
+  auto f = Ok(ReadFile(TestData("nested_resources.wasm")));
+  ASSERT_TRUE(f);
+  const ComponentDef& root = f->root();
+  // Instantiating $inner with r := the outer r makes g's type use the outer resource, so the
+  // export g2 passes the "resources must be imported or exported" rule.
+  EXPECT_EQ(root.type->imports[0].type, root.exports[0].type->fields[0].type->elem);
+  EXPECT_EQ(TypeToString(root.exports[0].type), "func(x: r) -> u32");
+  // Each instantiation of $definer has its own resource type.
+  ASSERT_EQ(root.exports.size(), 3u);
+  EXPECT_EQ(root.exports[1].type->kind, TypeKind::kResource);
+  EXPECT_NE(root.exports[1].type, root.exports[2].type);
+  EXPECT_FALSE(TypeEquals(root.exports[1].type, root.exports[2].type));
+  ASSERT_EQ(f->components.size(), 3u);
+  const ComponentDef& definer = *f->components[2];
+  ASSERT_EQ(definer.canons.size(), 1u);
+  EXPECT_EQ(definer.canons[0].kind, CanonDef::Kind::kResourceNew);
+  EXPECT_EQ(definer.canons[0].type->resource_dtor, 0);
+  EXPECT_EQ(definer.imports[0].desc.sort, ExternSort::kCoreModule);
+  // The same with r := s: f's parameter no longer matches.
+  ExpectInvalid(ReadFile(TestData("bad_resource_arg.wasm")), "instantiation argument `f` does not match the import");
+  ExpectInvalid(ReadFile(TestData("borrow_export.wasm")), "exported type `rec` contains a borrow handle");
+  ExpectInvalid(ReadFile(TestData("hidden_resource.wasm")),
+                "export refers to a resource type that is neither imported nor exported before it");
 }
 
 // Optional timing of a big component: WEFT_COMPONENT_BENCH=path/to/component.wasm.
