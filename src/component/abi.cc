@@ -195,22 +195,24 @@ struct Cx {
 // ---------------------------------------------------------------------------------------------
 // Strings: decoding guest memory to UTF-8.
 
-void AppendUtf8(std::string& s, uint32_t cp) {
+/// Writes the UTF-8 encoding of scalar value `cp` at d; returns the end.
+char* PutUtf8(char* d, uint32_t cp) {
   if (cp < 0x80) {
-    s += static_cast<char>(cp);
+    *d++ = static_cast<char>(cp);
   } else if (cp < 0x800) {
-    s += static_cast<char>(0xc0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
+    *d++ = static_cast<char>(0xc0 | (cp >> 6));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3f));
   } else if (cp < 0x10000) {
-    s += static_cast<char>(0xe0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
+    *d++ = static_cast<char>(0xe0 | (cp >> 12));
+    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3f));
   } else {
-    s += static_cast<char>(0xf0 | (cp >> 18));
-    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    s += static_cast<char>(0x80 | (cp & 0x3f));
+    *d++ = static_cast<char>(0xf0 | (cp >> 18));
+    *d++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3f));
   }
+  return d;
 }
 
 Error DecodeUtf16(const uint8_t* p, uint64_t units, uint64_t ptr, std::string& out) {
@@ -237,15 +239,19 @@ Error DecodeUtf16(const uint8_t* p, uint64_t units, uint64_t ptr, std::string& o
       size += 3;
     }
   }
-  out.clear();
-  out.reserve(size);
+  out.resize(size);
+  char* d = out.data();
   for (uint64_t i = 0; i < units; ++i) {
     uint32_t u = unit(i);
+    if (u < 0x80) {
+      *d++ = static_cast<char>(u);
+      continue;
+    }
     if (u >= 0xd800 && u <= 0xdbff) {
       u = 0x10000 + ((u - 0xd800) << 10) + (unit(i + 1) - 0xdc00);
       ++i;
     }
-    AppendUtf8(out, u);
+    d = PutUtf8(d, u);
   }
   return Error::Ok();
 }
@@ -253,9 +259,16 @@ Error DecodeUtf16(const uint8_t* p, uint64_t units, uint64_t ptr, std::string& o
 void DecodeLatin1(const uint8_t* p, uint64_t n, std::string& out) {
   uint64_t high = 0;
   for (uint64_t i = 0; i < n; ++i) high += p[i] >> 7;
-  out.clear();
-  out.reserve(n + high);
-  for (uint64_t i = 0; i < n; ++i) AppendUtf8(out, p[i]);
+  out.resize(n + high);
+  char* d = out.data();
+  for (uint64_t i = 0; i < n; ++i) {
+    if (p[i] < 0x80) {
+      *d++ = static_cast<char>(p[i]);
+    } else {
+      *d++ = static_cast<char>(0xc0 | (p[i] >> 6));
+      *d++ = static_cast<char>(0x80 | (p[i] & 0x3f));
+    }
+  }
 }
 
 /// load_string_from_range.
@@ -309,13 +322,12 @@ Error LoadStringFromRange(Cx& cx, uint32_t ptr, uint32_t tagged, std::string& ou
 /// Decodes one code point from valid-or-not UTF-8 at s[i]; advances i. Returns ~0u on error.
 uint32_t NextCodePoint(std::string_view s, size_t& i) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  size_t ok = ValidUtf8Prefix(p + i, std::min<size_t>(4, s.size() - i));
   uint8_t c = p[i];
   if (c < 0x80) {
     ++i;
     return c;
   }
-  if (ok == 0) return ~0u;
+  if (ValidUtf8Prefix(p + i, std::min<size_t>(4, s.size() - i)) == 0) return ~0u;
   if (c < 0xe0) {
     uint32_t cp = ((c & 0x1fu) << 6) | (p[i + 1] & 0x3fu);
     i += 2;
@@ -470,13 +482,24 @@ const char* CaseWhere(TypeKind k) {
   }
 }
 
-/// Makes `out` a fresh value of kind k, keeping its buffers (callers may reuse Vals).
+/// Starts overwriting `out` with a value of kind k. Buffers are kept so that a reused Val
+/// tree of the same shape is refilled without allocating: aggregate kinds resize `items`
+/// themselves (each element is then overwritten in turn), other kinds drop them.
 void Reset(Val& out, TypeKind k) {
   out.kind = k;
   out.bits = 0;
   out.resource = {};
   out.str.clear();
-  out.items.clear();
+  switch (k) {
+    case TypeKind::kList:
+    case TypeKind::kRecord:
+    case TypeKind::kTuple:
+    case TypeKind::kVariant:
+    case TypeKind::kEnum:
+    case TypeKind::kOption:
+    case TypeKind::kResult: break;
+    default: out.items.clear();
+  }
 }
 
 Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
@@ -528,10 +551,9 @@ Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
       const uint64_t index = cx.Ld(ptr, disc_size);
       WEFT_TRY(CheckCase(index, n, CaseWhere(t->kind)));
       out.bits = index;
-      if (TypeRef p = CasePayload(t, index)) {
-        out.items.resize(1);
-        return LoadAt(cx, p, AlignTo(ptr + disc_size, MaxCaseAlignment(t)), out.items[0]);
-      }
+      TypeRef p = CasePayload(t, index);
+      out.items.resize(p != nullptr ? 1 : 0);
+      if (p != nullptr) return LoadAt(cx, p, AlignTo(ptr + disc_size, MaxCaseAlignment(t)), out.items[0]);
       return Error::Ok();
     }
     case TypeKind::kFlags:
@@ -692,10 +714,9 @@ Error LiftFlat(Cx& cx, FlatIter& vi, TypeRef t, Val& out) {
       const uint32_t index = Low32(vi.Next());
       WEFT_TRY(CheckCase(index, CaseCount(t), CaseWhere(t->kind)));
       out.bits = index;
-      if (TypeRef p = CasePayload(t, index)) {
-        out.items.resize(1);
-        WEFT_TRY(LiftFlat(cx, vi, p, out.items[0]));
-      }
+      TypeRef p = CasePayload(t, index);
+      out.items.resize(p != nullptr ? 1 : 0);
+      if (p != nullptr) WEFT_TRY(LiftFlat(cx, vi, p, out.items[0]));
       vi.i = end;
       return Error::Ok();
     }

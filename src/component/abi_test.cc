@@ -588,6 +588,21 @@ TEST(AbiCalls, IntoVariantsReuseVectorsWithoutStaleFields) {
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0], args[0]);
   }
+  // Lists that shrink and grow between calls, with elements changing case.
+  TypeRef lo = ty.List(ty.Option(ty.P(kString)));
+  TypeRef fl = ty.Func({}, lo);
+  auto some = [](const char* s) { return Case(TypeKind::kOption, 1, Val::String(s)); };
+  const std::vector<Val> lists = {
+      Agg(TypeKind::kList, {some("a"), Case(TypeKind::kOption, 0), some("b")}),
+      Agg(TypeKind::kList, {Case(TypeKind::kOption, 0)}),
+      Agg(TypeKind::kList, {some("c"), some("d")}),
+      Agg(TypeKind::kList, {})};
+  for (const Val& l : lists) {
+    ASSERT_TRUE(Store(env, {}, lo, l, 192).ok());
+    const uint64_t ret[] = {192};
+    ASSERT_TRUE(LiftResultsInto(env, {}, fl, ret, out).ok());
+    EXPECT_EQ(out[0], l);
+  }
   // Reused across functions of other types too: a u32 result, then a string one.
   TypeRef fu = ty.Func({}, ty.P(kU32));
   TypeRef fs = ty.Func({}, ty.P(kString));
