@@ -199,8 +199,37 @@ class Validator {
     return t;
   }
 
+  // Name lookups in (immutable, finished) type nodes: linear for short lists, through a lazily
+  // built index otherwise, so hostile inputs with many names stay linear overall.
+  template <typename D, typename Key>
+  const D* Find(const std::vector<D>& v, const std::string& name, Key key) {
+    if (v.size() <= 8) {
+      for (const D& d : v) {
+        if (key(d) == name) return &d;
+      }
+      return nullptr;
+    }
+    auto [it, fresh] = index_.try_emplace(&v);
+    if (fresh) {
+      for (size_t i = v.size(); i-- > 0;) it->second[key(v[i])] = static_cast<uint32_t>(i);  // first wins
+    }
+    auto f = it->second.find(name);
+    return f == it->second.end() ? nullptr : &v[f->second];
+  }
+  const ExternDesc* FindExtern(const std::vector<ExternDesc>& v, const std::string& name) {
+    return Find(v, name, [](const ExternDesc& d) { return d.name; });
+  }
+  const CoreExternDesc* FindCore(const std::vector<CoreExternDesc>& v, const std::string& name) {
+    return Find(v, name, [](const CoreExternDesc& d) { return d.name; });
+  }
+  const CoreExternDesc* FindCoreImport(const std::vector<CoreExternDesc>& v, const std::string& module,
+                                       const std::string& name) {
+    return Find(v, module + '\0' + name, [](const CoreExternDesc& d) { return d.module + '\0' + d.name; });
+  }
+
   ComponentFile* f_;
   Error err_;
+  std::unordered_map<const void*, std::unordered_map<std::string, uint32_t>> index_;
   std::unordered_map<TypeRef, TypeInfo> info_;
   std::unordered_map<TypeRef, std::vector<TypeRef>> declared_;  // instance/component type -> fresh resources
   uint64_t budget_;
@@ -328,18 +357,15 @@ bool Validator::MatchFunc(Matcher& m, TypeRef a, TypeRef e) {
 bool Validator::MatchCoreModule(TypeRef a, TypeRef e, std::string* why) {
   // a <: e: a imports nothing e does not, and exports everything e does, with equal types.
   for (const CoreExternDesc& ai : a->core_imports) {
-    auto it = std::find_if(e->core_imports.begin(), e->core_imports.end(), [&](const CoreExternDesc& x) {
-      return x.module == ai.module && x.name == ai.name;
-    });
-    if (it == e->core_imports.end() || it->kind != ai.kind || !CoreFuncEquals(it->func_type, ai.func_type)) {
+    const CoreExternDesc* it = FindCoreImport(e->core_imports, ai.module, ai.name);
+    if (!it || it->kind != ai.kind || !CoreFuncEquals(it->func_type, ai.func_type)) {
       *why = "core module import `" + ai.module + "::" + ai.name + "` not in the expected type";
       return false;
     }
   }
   for (const CoreExternDesc& ee : e->core_exports) {
-    auto it = std::find_if(a->core_exports.begin(), a->core_exports.end(),
-                           [&](const CoreExternDesc& x) { return x.name == ee.name; });
-    if (it == a->core_exports.end() || it->kind != ee.kind || !CoreFuncEquals(it->func_type, ee.func_type)) {
+    const CoreExternDesc* it = FindCore(a->core_exports, ee.name);
+    if (!it || it->kind != ee.kind || !CoreFuncEquals(it->func_type, ee.func_type)) {
       *why = "core module export `" + ee.name + "` missing or of another type";
       return false;
     }
@@ -386,9 +412,8 @@ bool Validator::MatchExtern(Matcher& m, ExternSort sort, TypeRef a, TypeRef e, s
       auto d = declared_.find(e);
       if (d != declared_.end()) m.bindable.insert(d->second.begin(), d->second.end());
       for (const ExternDesc& ee : e->exports) {
-        auto it = std::find_if(a->exports.begin(), a->exports.end(),
-                               [&](const ExternDesc& x) { return x.name == ee.name; });
-        if (it == a->exports.end()) {
+        const ExternDesc* it = FindExtern(a->exports, ee.name);
+        if (!it) {
           *why = "missing export `" + ee.name + "`";
           return false;
         }
@@ -413,9 +438,8 @@ bool Validator::MatchExtern(Matcher& m, ExternSort sort, TypeRef a, TypeRef e, s
       auto da = declared_.find(a);
       if (da != declared_.end()) rev.bindable.insert(da->second.begin(), da->second.end());
       for (const ExternDesc& ai : a->imports) {
-        auto it = std::find_if(e->imports.begin(), e->imports.end(),
-                               [&](const ExternDesc& x) { return x.name == ai.name; });
-        if (it == e->imports.end() || it->sort != ai.sort ||
+        const ExternDesc* it = FindExtern(e->imports, ai.name);
+        if (!it || it->sort != ai.sort ||
             !MatchExtern(rev, ai.sort, it->type, ai.type, why, depth + 1)) {
           *why = "import `" + ai.name + "` not provided by the expected component type";
           return false;
@@ -425,9 +449,8 @@ bool Validator::MatchExtern(Matcher& m, ExternSort sort, TypeRef a, TypeRef e, s
       if (de != declared_.end()) m.bindable.insert(de->second.begin(), de->second.end());
       for (const auto& [from, to] : rev.bind) m.bind[to] = from;
       for (const ExternDesc& ee : e->exports) {
-        auto it = std::find_if(a->exports.begin(), a->exports.end(),
-                               [&](const ExternDesc& x) { return x.name == ee.name; });
-        if (it == a->exports.end() || it->sort != ee.sort ||
+        const ExternDesc* it = FindExtern(a->exports, ee.name);
+        if (!it || it->sort != ee.sort ||
             !MatchExtern(m, ee.sort, it->type, ee.type, why, depth + 1)) {
           *why = "export `" + ee.name + "` missing or of another type";
           return false;
@@ -753,6 +776,7 @@ bool Validator::ScanCoreModule(Reader& r, Type* mt) {
   if (!std::equal(pre.begin(), pre.end(), kPre)) return Mal(start, "core module: bad magic or version");
   std::vector<TypeRef> types;
   std::vector<TypeRef> funcs;  // function index space (imports, then definitions)
+  std::unordered_set<std::string> export_names;
   uint32_t counts[5] = {0, 0, 0, 0, 0};
   while (!r.at_end()) {
     uint64_t sec_off = r.offset();
@@ -817,9 +841,7 @@ bool Validator::ScanCoreModule(Reader& r, Type* mt) {
             if (idx >= funcs.size()) return Inv(off, "core module: exported function index out of bounds");
             d.func_type = funcs[idx];
           }
-          for (const CoreExternDesc& x : mt->core_exports) {
-            if (x.name == d.name) return Inv(off, "core module: duplicate export name `" + d.name + "`");
-          }
+          if (!export_names.insert(d.name).second) return Inv(off, "core module: duplicate export name `" + d.name + "`");
           mt->core_exports.push_back(std::move(d));
           break;
         }
@@ -848,6 +870,7 @@ bool Validator::CoreModuleType(Reader& r, Scope& s, uint32_t depth, TypeRef* out
   if (depth > kMaxNesting) return Inv(off, "types nested too deeply");
   Type* mt = New(TypeKind::kCoreModule);
   std::vector<TypeRef> types;  // the module type's own (initially empty) core type space
+  std::unordered_set<std::string> export_names;
   uint32_t n;
   WEFT_CHECK(Count(r, &n));
   for (uint32_t i = 0; i < n; ++i) {
@@ -903,9 +926,7 @@ bool Validator::CoreModuleType(Reader& r, Scope& s, uint32_t depth, TypeRef* out
         CoreExternDesc d;
         d.name = std::string(nm);
         WEFT_CHECK(CoreExternType(r, types, &d));
-        for (const CoreExternDesc& x : mt->core_exports) {
-          if (x.name == d.name) return Inv(doff, "duplicate export name `" + d.name + "` in module type");
-        }
+        if (!export_names.insert(d.name).second) return Inv(doff, "duplicate export name `" + d.name + "` in module type");
         mt->core_exports.push_back(std::move(d));
         break;
       }
@@ -928,6 +949,7 @@ bool Validator::CoreInstance(Reader& r, Scope& s) {
     if (d.module >= s.core_modules.size()) return Inv(off, "core module index " + std::to_string(d.module) + " out of bounds");
     uint32_t n;
     WEFT_CHECK(Count(r, &n));
+    std::unordered_map<std::string, size_t> arg_index;
     for (uint32_t i = 0; i < n; ++i) {
       uint64_t aoff = r.offset();
       std::string_view nm;
@@ -939,19 +961,18 @@ bool Validator::CoreInstance(Reader& r, Scope& s) {
       if (sort != 0x12) return Inv(aoff, "core instantiation arguments must be instances");
       if (a.instance >= s.core_instances.size()) return Inv(aoff, "core instance index " + std::to_string(a.instance) + " out of bounds");
       a.name = std::string(nm);
-      for (const auto& x : d.args) {
-        if (x.name == a.name) return Inv(aoff, "duplicate core instantiation argument `" + a.name + "`");
+      if (!arg_index.emplace(a.name, d.args.size()).second) {
+        return Inv(aoff, "duplicate core instantiation argument `" + a.name + "`");
       }
       d.args.push_back(std::move(a));
     }
     TypeRef mt = s.core_modules[d.module];
     for (const CoreExternDesc& imp : mt->core_imports) {
-      auto arg = std::find_if(d.args.begin(), d.args.end(), [&](const auto& a) { return a.name == imp.module; });
-      if (arg == d.args.end()) return Inv(off, "missing core instantiation argument `" + imp.module + "`");
-      TypeRef inst = s.core_instances[arg->instance];
-      auto ex = std::find_if(inst->core_exports.begin(), inst->core_exports.end(),
-                             [&](const CoreExternDesc& x) { return x.name == imp.name; });
-      if (ex == inst->core_exports.end()) {
+      auto arg = arg_index.find(imp.module);
+      if (arg == arg_index.end()) return Inv(off, "missing core instantiation argument `" + imp.module + "`");
+      TypeRef inst = s.core_instances[d.args[arg->second].instance];
+      const CoreExternDesc* ex = FindCore(inst->core_exports, imp.name);
+      if (!ex) {
         return Inv(off, "core instantiation argument `" + imp.module + "` has no export `" + imp.name + "`");
       }
       if (ex->kind != imp.kind) {
@@ -968,6 +989,7 @@ bool Validator::CoreInstance(Reader& r, Scope& s) {
     Type* it = New(TypeKind::kCoreModule);
     uint32_t n;
     WEFT_CHECK(Count(r, &n));
+    std::unordered_set<std::string> names;
     for (uint32_t i = 0; i < n; ++i) {
       uint64_t eoff = r.offset();
       std::string_view nm;
@@ -992,9 +1014,7 @@ bool Validator::CoreInstance(Reader& r, Scope& s) {
       }
       if (e.index >= limit) return Inv(eoff, std::string("core ") + CoreKindName(sort) + " index " + std::to_string(e.index) + " out of bounds");
       if (sort == 0) x.func_type = s.core_funcs[e.index];
-      for (const CoreExternDesc& y : it->core_exports) {
-        if (y.name == x.name) return Inv(eoff, "duplicate core export name `" + x.name + "`");
-      }
+      if (!names.insert(x.name).second) return Inv(eoff, "duplicate core export name `" + x.name + "`");
       it->core_exports.push_back(std::move(x));
       d.exports.push_back(std::move(e));
     }
@@ -1077,6 +1097,7 @@ bool Validator::Instance(Reader& r, Scope& s) {
     uint32_t n;
     WEFT_CHECK(Count(r, &n));
     std::vector<std::pair<ExternSort, TypeRef>> arg_types;
+    std::unordered_map<std::string, size_t> arg_index;
     for (uint32_t i = 0; i < n; ++i) {
       uint64_t aoff = r.offset();
       std::string_view nm;
@@ -1088,8 +1109,8 @@ bool Validator::Instance(Reader& r, Scope& s) {
       ExternSort sort;
       TypeRef t;
       WEFT_CHECK(ItemType(s, a.item, ioff, &sort, &t));
-      for (const auto& x : d.args) {
-        if (x.name == a.name) return Inv(aoff, "duplicate instantiation argument `" + a.name + "`");
+      if (!arg_index.emplace(a.name, d.args.size()).second) {
+        return Inv(aoff, "duplicate instantiation argument `" + a.name + "`");
       }
       d.args.push_back(std::move(a));
       arg_types.emplace_back(sort, t);
@@ -1099,8 +1120,8 @@ bool Validator::Instance(Reader& r, Scope& s) {
     auto decl = declared_.find(ct);
     if (decl != declared_.end()) m.bindable.insert(decl->second.begin(), decl->second.end());
     for (const ExternDesc& imp : ct->imports) {
-      size_t k = 0;
-      while (k < d.args.size() && d.args[k].name != imp.name) ++k;
+      auto found = arg_index.find(imp.name);
+      size_t k = found == arg_index.end() ? d.args.size() : found->second;
       if (k == d.args.size()) return Inv(off, "missing instantiation argument `" + imp.name + "`");
       if (arg_types[k].first != imp.sort) {
         return Inv(off, "instantiation argument `" + imp.name + "` is a " + SortName(arg_types[k].first) +
@@ -1185,8 +1206,8 @@ bool Validator::Alias(Reader& r, Scope& s, AliasDef* a) {
       return Inv(off, "export aliases in types may only alias types and instances");
     }
     TypeRef it = s.instances[a->instance];
-    auto e = std::find_if(it->exports.begin(), it->exports.end(), [&](const ExternDesc& x) { return x.name == a->name; });
-    if (e == it->exports.end()) return Inv(off, "instance " + std::to_string(a->instance) + " has no export `" + a->name + "`");
+    const ExternDesc* e = FindExtern(it->exports, a->name);
+    if (!e) return Inv(off, "instance " + std::to_string(a->instance) + " has no export `" + a->name + "`");
     ExternSort want;
     switch (a->sort.sort) {
       case Sort::kCore:
@@ -1215,9 +1236,8 @@ bool Validator::Alias(Reader& r, Scope& s, AliasDef* a) {
     if (!core || static_cast<uint8_t>(a->sort.core_sort) > 4) return Inv(off, "core export aliases must have a core func, table, memory, global or tag sort");
     if (a->instance >= s.core_instances.size()) return Inv(off, "core instance index " + std::to_string(a->instance) + " out of bounds");
     TypeRef it = s.core_instances[a->instance];
-    auto e = std::find_if(it->core_exports.begin(), it->core_exports.end(),
-                          [&](const CoreExternDesc& x) { return x.name == a->name; });
-    if (e == it->core_exports.end()) return Inv(off, "core instance " + std::to_string(a->instance) + " has no export `" + a->name + "`");
+    const CoreExternDesc* e = FindCore(it->core_exports, a->name);
+    if (!e) return Inv(off, "core instance " + std::to_string(a->instance) + " has no export `" + a->name + "`");
     uint8_t ks = static_cast<uint8_t>(a->sort.core_sort);
     if (e->kind != ks) return Inv(off, "core export `" + a->name + "` is a " + CoreKindName(e->kind) + ", not a " + CoreKindName(ks));
     switch (ks) {
