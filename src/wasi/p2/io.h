@@ -14,10 +14,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "wasi/wasi.h"
 #include "weft/component.h"
 
 namespace weft::wasi::p2 {
@@ -110,12 +114,32 @@ struct InputStreamTag {};
 struct OutputStreamTag {};
 struct IoErrorTag {};
 
+/// What a WASI 0.2 guest starts with (the 0.2 counterpart of wasi::WasiConfig). Every
+/// interface reads it through WasiP2Ctx::config(): cli (args, env, cwd, stdio fds), random
+/// (source), filesystem (preopens: AddFilesystemToLinker opens them).
+struct WasiP2Config {
+  std::vector<std::string> args;  ///< args[0] is the program name.
+  std::vector<std::pair<std::string, std::string>> env;  ///< (name, value) in order.
+  std::vector<::weft::wasi::Preopen> preopens;  ///< --dir mappings, in command-line order.
+  std::optional<std::string> initial_cwd;  ///< wasi:cli/environment.initial-cwd
+  /// Host descriptors behind get-stdin/get-stdout/get-stderr (not owned; -1 = closed stream).
+  int stdin_fd = 0;
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  /// Source of wasi:random bytes; default: the OS (getrandom).
+  std::function<void(std::span<uint8_t>)> random;
+};
+
 /// Per-store state shared by every 0.2 interface. Interfaces add their own state beside it
 /// (see cli.h, filesystem.h, sockets.h) and reach it through getters from the store data.
 class WasiP2Ctx {
  public:
   explicit WasiP2Ctx(boost::asio::io_context& io) : io_(&io) {}
+  WasiP2Ctx(boost::asio::io_context& io, WasiP2Config config)
+      : io_(&io), config_(std::move(config)) {}
   boost::asio::io_context& io() const { return *io_; }
+  const WasiP2Config& config() const { return config_; }
+  WasiP2Config& config() { return config_; }
 
   Table<std::shared_ptr<Pollable>> pollables;
   Table<std::shared_ptr<InputStream>> input_streams;
@@ -123,25 +147,111 @@ class WasiP2Ctx {
   Table<std::string> errors;  ///< wasi:io/error.error objects: their debug strings
 
   /// Waits until `p` is ready: suspends the guest (async call) or runs the io_context here.
-  /// Errors if the call was cancelled; the host function should return it (trap).
+  /// Errors if the call was cancelled, or (sync path) if nothing pending on the io_context
+  /// can ever make `p` ready; the host function should return it (trap).
   Error BlockOn(component::HostContext& cx, Pollable& p);
+  /// The sync path alone (no guest to suspend): runs the io_context until `p` is ready.
+  Error BlockOnSync(Pollable& p);
+  /// Adds a wasi:io/error.error with this debug string; returns its rep.
+  uint32_t NewError(std::string message) { return errors.Add(std::move(message)); }
+
+  /// The std streams (created on first use; every get-stdout shares one object).
+  std::shared_ptr<InputStream> StdinStream();
+  std::shared_ptr<OutputStream> StdoutStream();
+  std::shared_ptr<OutputStream> StderrStream();
   /// The driver: true (once) if a waker fired since the last call, i.e. the suspended guest
   /// should be resumed.
   bool TakeWake() {
-    bool w = woken_;
-    woken_ = false;
+    bool w = *woken_;
+    *woken_ = false;
     return w;
   }
 
  private:
   boost::asio::io_context* io_;
-  bool woken_ = false;
+  WasiP2Config config_;
+  // Shared with pending wakers, which may outlive the context (cancelled Asio operations
+  // still complete later).
+  std::shared_ptr<bool> woken_ = std::make_shared<bool>(false);
+  std::shared_ptr<InputStream> stdin_;
+  std::shared_ptr<OutputStream> stdout_, stderr_;
 };
+
+/// wasi:io/streams.stream-error: `closed`, or last-operation-failed(error) with an own handle
+/// to a wasi:io/error (a rep in WasiP2Ctx::errors).
+struct StreamError {
+  bool closed = false;
+  component::Resource<IoErrorTag> error;
+};
+
+/// The stream-error for a non-ok status (adds the error object for kFailed).
+StreamError ToStreamError(WasiP2Ctx& ctx, StreamStatus status);
+
+/// Reaches the WasiP2Ctx of the store a host function runs in (type-erased getter).
+using CtxGetter = std::function<WasiP2Ctx&(StoreBase& store)>;
+
+/// Wraps a typed getter from the store data.
+template <typename T>
+CtxGetter MakeCtxGetter(WasiP2Ctx& (*get)(T&)) {
+  return [get](StoreBase& store) -> WasiP2Ctx& { return get(static_cast<Store<T>&>(store).data()); };
+}
+
+/// Defines the wasi:io resource `name` ("error", "pollable", "input-stream" or
+/// "output-stream") in `inst`, with the destructor that frees its table entry. Interfaces that
+/// `use` one of these types (wasi:cli/stdout, wasi:clocks/monotonic-clock, filesystem,
+/// sockets) call it so the type is known in their instance too.
+Error DefineIoResource(component::LinkerInstanceBase inst, std::string_view name, CtxGetter get);
+
+/// The non-template adders behind the templates below (io.cc, cli.cc, clocks.cc, random.cc).
+Error AddIoToLinkerBase(component::LinkerBase& linker, CtxGetter get);
+Error AddCliToLinkerBase(component::LinkerBase& linker, CtxGetter get);
+Error AddClocksToLinkerBase(component::LinkerBase& linker, CtxGetter get);
+Error AddRandomToLinkerBase(component::LinkerBase& linker, CtxGetter get);
 
 /// Adds wasi:io/error, wasi:io/poll and wasi:io/streams (defined as @0.2.12, the newest 0.2
 /// release we implement: imports of any 0.2.x link to them) to the linker; `get` reaches
 /// the context.
 template <typename T>
-Error AddIoToLinker(component::Linker<T>& linker, WasiP2Ctx& (*get)(T&));
+Error AddIoToLinker(component::Linker<T>& linker, WasiP2Ctx& (*get)(T&)) {
+  return AddIoToLinkerBase(linker, MakeCtxGetter(get));
+}
+
+/// Adds everything of WASI 0.2 this library has: wasi:io, wasi:cli, wasi:clocks, wasi:random.
+/// wasi:filesystem (filesystem.h) and wasi:sockets (sockets.h) have their own state and adders
+/// (TODO(lead): fold them in here once both have landed; `weft run` calls them itself).
+template <typename T>
+Error AddToLinker(component::Linker<T>& linker, WasiP2Ctx& (*get)(T&)) {
+  CtxGetter g = MakeCtxGetter(get);
+  WEFT_TRY(AddIoToLinkerBase(linker, g));
+  WEFT_TRY(AddCliToLinkerBase(linker, g));
+  WEFT_TRY(AddClocksToLinkerBase(linker, g));
+  return AddRandomToLinkerBase(linker, g);
+}
 
 }  // namespace weft::wasi::p2
+
+template <>
+struct weft::component::ValTraits<weft::wasi::p2::StreamError> {
+  static TypeRef Type() {
+    static const TypeRef t = [] {
+      auto* n = NewStaticType(TypeKind::kVariant);
+      n->fields.push_back(NamedType{
+          "last-operation-failed",
+          ValTraits<Resource<weft::wasi::p2::IoErrorTag>>::Type()});
+      n->fields.push_back(NamedType{"closed", nullptr});
+      return n;
+    }();
+    return t;
+  }
+  static Val ToVal(const weft::wasi::p2::StreamError& e) {
+    if (e.closed) return Val::Aggregate(TypeKind::kVariant, {}, 1);
+    return Val::Aggregate(TypeKind::kVariant,
+                          {ValTraits<Resource<weft::wasi::p2::IoErrorTag>>::ToVal(e.error)}, 0);
+  }
+  static weft::wasi::p2::StreamError FromVal(const Val& v) {
+    weft::wasi::p2::StreamError e;
+    e.closed = v.bits == 1;
+    if (!e.closed && !v.items.empty()) e.error.rep = v.items[0].resource.rep;
+    return e;
+  }
+};
