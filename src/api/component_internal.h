@@ -1,17 +1,30 @@
 // Internals shared by the component API files (src/api/component*.cc): structural type
-// matching with resource identities supplied by the caller (link-time checks of typed host
-// functions, TypedFunc::Make), and the run-time objects behind component::Func/Instance.
+// matching with resource identities supplied by the caller, the linker's definitions, and the
+// run-time objects of component instances in a store (functions, instances, resource types,
+// handle tables). Everything run-time is owned by the store's ComponentStoreState and lives
+// as long as the store; raw pointers between these objects are therefore stable.
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
+#include "component/abi.h"
+#include "component/def.h"
 #include "weft/component.h"
 
-namespace weft::component::api {
+namespace weft::component {
 
 /// Decides whether two kResource nodes denote the same resource type in context (for
 /// example a host node from HostResourceNode and an abstract import the linker bound).
-using SameResource = std::function<bool(TypeRef want, TypeRef have)>;
+using SameResourceFn = std::function<bool(TypeRef want, TypeRef have)>;
+
+namespace api {
+
+using SameResource = SameResourceFn;
 
 /// Structural equality of value/func types: parameter names ignored, record field, case,
 /// enum and flag labels compared, resources through `same_resource` (identity if empty).
@@ -19,4 +32,184 @@ using SameResource = std::function<bool(TypeRef want, TypeRef have)>;
 bool TypesMatch(TypeRef want, TypeRef have, const SameResource& same_resource,
                 std::string* why = nullptr);
 
-}  // namespace weft::component::api
+/// A host function defined in a linker (shared by every InstancePre made from it).
+struct HostFuncDef {
+  std::string name;
+  TypeRef type = nullptr;  ///< declared kFunc type (FuncNewTyped / FuncWrap), null if dynamic
+  HostFunc func;
+};
+/// A host resource type defined in a linker.
+struct HostResourceDef {
+  std::string name;
+  ResourceType type;
+  HostDtor dtor;
+};
+
+/// Splits "ns:pkg/iface@1.2.3" into base and version ("" when unversioned).
+void SplitVersion(std::string_view name, std::string_view* base, std::string_view* version);
+/// True if a definition at version `have` satisfies an import at `want` (same major for >=1,
+/// same major.minor for 0.x, identical pre-release tags); both non-empty.
+bool VersionCompatible(std::string_view want, std::string_view have);
+/// Compares versions (for "highest compatible wins"): <0, 0, >0.
+int CompareVersions(std::string_view a, std::string_view b);
+
+}  // namespace api
+
+// ---------------------------------------------------------------------------------------------
+// Compiled component and linker
+
+struct Component::Impl {
+  std::unique_ptr<ComponentFile> file;
+  std::vector<weft::Module> modules;                   ///< per ComponentFile::modules
+  std::vector<std::vector<ImportType>> module_imports;  ///< cached Module::imports()
+};
+
+struct LinkerInstanceBase::Node {
+  std::string name;  ///< "" for the root
+  std::map<std::string, std::shared_ptr<const api::HostFuncDef>, std::less<>> funcs;
+  std::map<std::string, std::shared_ptr<const api::HostResourceDef>, std::less<>> resources;
+};
+
+struct LinkerBase::Impl {
+  Engine* engine = nullptr;
+  LinkerInstanceBase::Node root;
+  std::vector<std::unique_ptr<LinkerInstanceBase::Node>> instances;
+  bool trap_unknown = false;
+  bool allow_shadowing = false;
+};
+
+namespace api {
+
+/// What a root import resolved to at InstantiatePre.
+struct ResolvedImport {
+  ExternSort sort = ExternSort::kFunc;
+  std::shared_ptr<const HostFuncDef> func;          ///< kFunc
+  std::shared_ptr<const HostResourceDef> resource;  ///< kType (resource)
+  /// kInstance: by export name.
+  std::map<std::string, std::shared_ptr<const HostFuncDef>, std::less<>> funcs;
+  std::map<std::string, std::shared_ptr<const HostResourceDef>, std::less<>> resources;
+};
+
+}  // namespace api
+
+struct InstancePreBase::Impl {
+  Component component;
+  std::vector<api::ResolvedImport> imports;  ///< per root ImportDef, in order
+};
+
+// ---------------------------------------------------------------------------------------------
+// Run-time objects
+
+namespace api {
+
+struct InstanceState;
+
+/// A run-time resource type: host (id = the host tag) or guest-defined (id = this object).
+struct RtResource {
+  ResourceType type;
+  InstanceState* owner = nullptr;  ///< defining instance (guest-defined only)
+  weft::Func dtor;                 ///< guest dtor (may be null)
+  HostDtor host_dtor;              ///< host dtor (may be empty)
+  std::string name;
+};
+
+/// The borrow scope of one lifted call: borrows lowered into the callee during it.
+struct CallScope {
+  uint32_t borrow_count = 0;
+};
+
+/// One slot of a handle table (CanonicalABI.md "Handle State").
+struct HandleEntry {
+  ResourceAny res;
+  bool own = false;
+  bool live = false;
+  uint32_t num_lends = 0;
+  CallScope* scope = nullptr;  ///< borrows: the call they were lent for
+};
+
+struct HandleTable {
+  std::vector<HandleEntry> entries{1};  ///< handle 0 is never valid
+  std::vector<uint32_t> free;
+  uint32_t Insert(const HandleEntry& e);
+  Expected<HandleEntry*> Get(uint32_t handle);
+  void Remove(uint32_t handle);
+};
+
+}  // namespace api
+
+/// A component function: lifted from a core function of an instance, or a host function.
+struct Func::Impl {
+  TypeRef type = nullptr;
+  api::InstanceState* inst = nullptr;  ///< lifted: the instance whose core func is lifted
+  weft::Func core;
+  weft::Memory memory;
+  weft::Func realloc;
+  weft::Func post_return;
+  abi::StringEncoding encoding = abi::StringEncoding::kUtf8;
+  std::vector<ValKind> core_params, core_results;  ///< lifted: the core signature
+  std::shared_ptr<const api::HostFuncDef> host;  ///< host function (inst is null)
+  std::string name;
+  /// Async call in flight (CallAsync → FinishAsync).
+  std::unique_ptr<api::CallScope> async_scope;
+};
+
+/// One item of a component instance's exports (or a value in an index space).
+struct CItem {
+  ExternSort sort = ExternSort::kFunc;
+  Func::Impl* func = nullptr;
+  Instance::Impl* instance = nullptr;
+  TypeRef type = nullptr;  ///< kType: the type; for other sorts the item's type if known
+  ResourceType rt;         ///< kType of a resource
+  uint32_t component = 0;  ///< kComponent: ComponentFile::components id
+  uint32_t module = 0;     ///< kCoreModule: ComponentFile::modules id
+};
+
+struct Instance::Impl {
+  std::vector<std::pair<std::string, CItem>> exports;  ///< in definition order
+  std::vector<ExternDesc> descs;
+  api::InstanceState* state = nullptr;  ///< the component instance (null for host/inline)
+  const CItem* Find(std::string_view name) const {
+    for (const auto& [n, item] : exports) {
+      if (n == name) return &item;
+    }
+    return nullptr;
+  }
+};
+
+namespace api {
+
+/// A component instance: its handle table, reentrance flags and resource bindings.
+struct InstanceState {
+  InstanceState* parent = nullptr;
+  HandleTable table;
+  bool may_enter = true;
+  bool may_leave = true;
+  /// Static kResource nodes of this component → their run-time types.
+  std::unordered_map<TypeRef, ResourceType> resources;
+  ResourceType Resolve(TypeRef node) const;
+};
+
+/// Per-store component state (StoreBase::State::component_state).
+struct ComponentStoreState {
+  /// Components instantiated in the store: their type arenas back every TypeRef here.
+  std::vector<std::shared_ptr<const Component::Impl>> components;
+  std::vector<std::unique_ptr<InstanceState>> instances;
+  std::vector<std::unique_ptr<Func::Impl>> funcs;
+  std::vector<std::unique_ptr<Instance::Impl>> cinstances;
+  std::unordered_map<const void*, std::unique_ptr<RtResource>> resources;
+  RtResource* FindResource(ResourceType t) {
+    auto it = resources.find(t.id);
+    return it == resources.end() ? nullptr : it->second.get();
+  }
+};
+
+ComponentStoreState& ComponentState(StoreBase& store);
+
+/// Calls a component function with dynamic values (lowering into / lifting out of the callee
+/// instance). `caller` is the calling guest's host-call context when there is one (needed to
+/// call host functions).
+Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> params,
+                        std::vector<Val>& results, CallerBase* caller);
+
+}  // namespace api
+}  // namespace weft::component

@@ -33,6 +33,9 @@ struct StoreBase::State {
   uint32_t depth = 0;
   /// Linker host functions instantiated in this store, by their shared HostFunc.
   std::unordered_map<const runtime::HostFunc*, runtime::FuncInst*> linker_funcs;
+  /// The component model's per-store state (component instances, handle tables), created
+  /// on first component instantiation; type-erased so this header needs no component types.
+  std::shared_ptr<void> component_state;
 };
 
 namespace api {

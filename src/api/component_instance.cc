@@ -1,0 +1,1020 @@
+// Component instantiation and calls. Instantiation replays a ComponentDef's definitions in
+// binary order, appending to each index space (core modules/instances/funcs/memories/tables/
+// globals, component funcs/instances/components/types) exactly as the binary does; core
+// modules become ordinary core instances whose imports are other core instances' exports,
+// `canon lower` and `canon resource.*` become core host functions, `canon lift` becomes a
+// Func::Impl. Calls cross through dynamic Vals and the canonical ABI (abi.h) over a GuestEnv
+// (the guest's memory, realloc and handle table). Invariants: every run-time object is owned
+// by the store's ComponentStoreState; an instance's may_enter is false while one of its
+// exports runs (re-entry traps); borrows lowered into a call are gone when it returns.
+#include <cstring>
+
+#include "api/component_internal.h"
+#include "api/internal.h"
+
+namespace weft::component {
+namespace api {
+
+namespace {
+
+Error Trap(std::string msg) { return Error::Make(ErrorCode::kTrap, std::move(msg)); }
+
+ValKind CoreKind(CoreValType t) {
+  switch (t) {
+    case CoreValType::kI32: return ValKind::kI32;
+    case CoreValType::kI64: return ValKind::kI64;
+    case CoreValType::kF32: return ValKind::kF32;
+    case CoreValType::kF64: return ValKind::kF64;
+    case CoreValType::kV128: return ValKind::kV128;
+    case CoreValType::kFuncRef: return ValKind::kFuncRef;
+    case CoreValType::kExternRef: return ValKind::kExternRef;
+  }
+  return ValKind::kI32;
+}
+
+std::vector<ValKind> CoreKinds(const std::vector<CoreValType>& ts) {
+  std::vector<ValKind> out;
+  out.reserve(ts.size());
+  for (CoreValType t : ts) out.push_back(CoreKind(t));
+  return out;
+}
+
+weft::Val CoreVal(ValKind k, uint64_t bits) {
+  if (k == ValKind::kI32 || k == ValKind::kF32) bits &= 0xffffffffu;
+  return weft::Val::FromBits(k, bits);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Handle tables and resources
+
+uint32_t HandleTable::Insert(const HandleEntry& e) {
+  uint32_t h;
+  if (!free.empty()) {
+    h = free.back();
+    free.pop_back();
+  } else {
+    h = static_cast<uint32_t>(entries.size());
+    entries.emplace_back();
+  }
+  entries[h] = e;
+  entries[h].live = true;
+  return h;
+}
+
+Expected<HandleEntry*> HandleTable::Get(uint32_t handle) {
+  if (handle == 0 || handle >= entries.size() || !entries[handle].live) {
+    return Trap("unknown handle index " + std::to_string(handle));
+  }
+  return &entries[handle];
+}
+
+void HandleTable::Remove(uint32_t handle) {
+  entries[handle] = HandleEntry{};
+  free.push_back(handle);
+}
+
+ResourceType InstanceState::Resolve(TypeRef node) const {
+  for (const InstanceState* s = this; s != nullptr; s = s->parent) {
+    auto it = s->resources.find(node);
+    if (it != s->resources.end()) return it->second;
+  }
+  return HostResourceOfNode(node);
+}
+
+ComponentStoreState& ComponentState(StoreBase& store) {
+  auto& slot = store.state()->component_state;
+  if (!slot) slot = std::make_shared<ComponentStoreState>();
+  return *static_cast<ComponentStoreState*>(slot.get());
+}
+
+namespace {
+
+std::string ResName(TypeRef node) {
+  return node != nullptr && !node->name.empty() ? node->name : std::string("resource");
+}
+
+/// The guest side of one lift/lower: memory, realloc, the handle table.
+class GuestEnv final : public abi::Env {
+ public:
+  GuestEnv(StoreBase& store, InstanceState* inst, const weft::Memory& memory,
+           const weft::Func& realloc, CallScope* scope, std::vector<uint32_t>* lends)
+      : store_(store), inst_(inst), memory_(memory), realloc_(realloc), scope_(scope),
+        lends_(lends) {}
+
+  std::span<uint8_t> Memory() override {
+    if (memory_.is_null()) return {};
+    return std::span<uint8_t>(memory_.data(), memory_.size_bytes());
+  }
+
+  Expected<uint32_t> Realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                             uint32_t new_size) override {
+    if (realloc_.is_null()) return Trap("canonical options name no realloc");
+    weft::Val args[4] = {weft::Val::I32(static_cast<int32_t>(old_ptr)),
+                         weft::Val::I32(static_cast<int32_t>(old_size)),
+                         weft::Val::I32(static_cast<int32_t>(align)),
+                         weft::Val::I32(static_cast<int32_t>(new_size))};
+    weft::Val out[1];
+    bool saved = inst_->may_leave;
+    inst_->may_leave = false;
+    Error e = realloc_.Call(store_, args, out);
+    inst_->may_leave = saved;
+    if (!e.ok()) return e;
+    return static_cast<uint32_t>(out[0].i32());
+  }
+
+  Expected<ResourceAny> LiftOwn(TypeRef resource, uint32_t handle) override {
+    WEFT_TRY_ASSIGN(HandleEntry * e, Lookup(resource, handle));
+    if (!e->own) return Trap("handle " + std::to_string(handle) + " is a borrow, not an own");
+    if (e->num_lends != 0) {
+      return Trap("own handle " + std::to_string(handle) + " is lent out (" +
+                  std::to_string(e->num_lends) + " borrows outstanding)");
+    }
+    ResourceAny r = e->res;
+    inst_->table.Remove(handle);
+    return r;
+  }
+
+  Expected<ResourceAny> LiftBorrow(TypeRef resource, uint32_t handle) override {
+    WEFT_TRY_ASSIGN(HandleEntry * e, Lookup(resource, handle));
+    if (e->own && lends_ != nullptr) {
+      ++e->num_lends;
+      lends_->push_back(handle);
+    }
+    return e->res;
+  }
+
+  Expected<uint32_t> LowerOwn(TypeRef resource, const ResourceAny& r) override {
+    WEFT_TRY(CheckType(resource, r));
+    HandleEntry e;
+    e.res = r;
+    e.own = true;
+    return inst_->table.Insert(e);
+  }
+
+  Expected<uint32_t> LowerBorrow(TypeRef resource, const ResourceAny& r) override {
+    WEFT_TRY(CheckType(resource, r));
+    RtResource* rt = ComponentState(store_).FindResource(r.type);
+    if (rt != nullptr && rt->owner == inst_) return r.rep;  // a borrow of one's own resource
+    HandleEntry e;
+    e.res = r;
+    e.own = false;
+    e.scope = scope_;
+    if (scope_ != nullptr) ++scope_->borrow_count;
+    return inst_->table.Insert(e);
+  }
+
+ private:
+  Expected<HandleEntry*> Lookup(TypeRef resource, uint32_t handle) {
+    WEFT_TRY_ASSIGN(HandleEntry * e, inst_->table.Get(handle));
+    ResourceType want = inst_->Resolve(resource);
+    if (!want.is_null() && e->res.type != want) {
+      return Trap("handle " + std::to_string(handle) + " is not a " + ResName(resource));
+    }
+    return e;
+  }
+  Error CheckType(TypeRef resource, const ResourceAny& r) {
+    ResourceType want = inst_->Resolve(resource);
+    if (!want.is_null() && r.type != want) {
+      return Trap("resource passed as " + ResName(resource) + " is of another resource type");
+    }
+    return Error();
+  }
+
+  StoreBase& store_;
+  InstanceState* inst_;
+  const weft::Memory& memory_;
+  const weft::Func& realloc_;
+  CallScope* scope_;
+  std::vector<uint32_t>* lends_;
+};
+
+void ReleaseLends(InstanceState* inst, const std::vector<uint32_t>& lends) {
+  for (uint32_t h : lends) {
+    if (h < inst->table.entries.size() && inst->table.entries[h].num_lends > 0) {
+      --inst->table.entries[h].num_lends;
+    }
+  }
+}
+
+/// Drops a handle (canon resource.drop and host-side drops): runs the dtor of an own.
+Error DropHandle(StoreBase& store, InstanceState* inst, ResourceType rt, uint32_t handle,
+                 CallerBase* caller) {
+  WEFT_TRY_ASSIGN(HandleEntry * e, inst->table.Get(handle));
+  if (!rt.is_null() && e->res.type != rt) {
+    return Trap("resource.drop: handle " + std::to_string(handle) + " is of another type");
+  }
+  if (!e->own) {
+    if (e->scope != nullptr && e->scope->borrow_count > 0) --e->scope->borrow_count;
+    inst->table.Remove(handle);
+    return Error();
+  }
+  if (e->num_lends != 0) {
+    return Trap("resource.drop: own handle " + std::to_string(handle) + " is lent out");
+  }
+  ResourceAny r = e->res;
+  inst->table.Remove(handle);
+  RtResource* res = ComponentState(store).FindResource(r.type);
+  if (res == nullptr) return Error();
+  if (res->owner != nullptr) {
+    if (res->dtor.is_null()) return Error();
+    // Another instance's dtor is a call into it (canon_resource_drop lowers a lifted dtor).
+    if (res->owner != inst && !res->owner->may_enter) {
+      return Trap("cannot enter component instance (resource dtor)");
+    }
+    weft::Val arg[1] = {weft::Val::I32(static_cast<int32_t>(r.rep))};
+    return res->dtor.Call(store, std::span<const weft::Val>(arg, 1), std::span<weft::Val>());
+  }
+  if (res->host_dtor) {
+    if (caller != nullptr) {
+      HostContext cx(*caller);
+      res->host_dtor(&cx, store, r.rep);
+    } else {
+      res->host_dtor(nullptr, store, r.rep);
+    }
+  }
+  return Error();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+
+namespace {
+
+/// Lowers `params` into the callee's core arguments and closes the instance to re-entry.
+Error EnterLifted(StoreBase& store, Func::Impl* f, std::span<const Val> params, CallScope* scope,
+                  std::vector<weft::Val>& core_args) {
+  InstanceState* inst = f->inst;
+  if (!inst->may_enter) return Trap("cannot enter component instance");
+  GuestEnv env(store, inst, f->memory, f->realloc, scope, nullptr);
+  abi::Options opts{f->encoding};
+  std::vector<uint64_t> flat;
+  WEFT_TRY(abi::LowerParams(env, opts, f->type, params, flat));
+  if (flat.size() != f->core_params.size()) {
+    return Error::Make(ErrorCode::kInternal, "lowered " + std::to_string(flat.size()) +
+                                                 " core arguments for " +
+                                                 std::to_string(f->core_params.size()) +
+                                                 " parameters");
+  }
+  core_args.resize(flat.size());
+  for (size_t i = 0; i < flat.size(); ++i) core_args[i] = CoreVal(f->core_params[i], flat[i]);
+  inst->may_enter = false;
+  return Error();
+}
+
+/// Lifts the core results, checks the borrow scope, runs post-return, reopens the instance.
+Error ExitLifted(StoreBase& store, Func::Impl* f, std::span<const weft::Val> core_results,
+                 CallScope* scope, std::vector<Val>& results) {
+  InstanceState* inst = f->inst;
+  GuestEnv env(store, inst, f->memory, f->realloc, scope, nullptr);
+  abi::Options opts{f->encoding};
+  std::vector<uint64_t> flat(core_results.size());
+  for (size_t i = 0; i < core_results.size(); ++i) flat[i] = core_results[i].lo_bits();
+  auto lifted = abi::LiftResults(env, opts, f->type, flat);
+  if (!lifted.ok()) {
+    inst->may_enter = true;
+    return std::move(lifted).error();
+  }
+  if (scope->borrow_count != 0) {
+    inst->may_enter = true;
+    return Trap("borrow handles still remain at the end of the call");
+  }
+  if (!f->post_return.is_null()) {
+    inst->may_leave = false;
+    Error e = f->post_return.Call(store, core_results, std::span<weft::Val>());
+    inst->may_leave = true;
+    if (!e.ok()) {
+      inst->may_enter = true;
+      return e;
+    }
+  }
+  inst->may_enter = true;
+  results = std::move(lifted).value();
+  return Error();
+}
+
+}  // namespace
+
+Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> params,
+                        std::vector<Val>& results, CallerBase* caller) {
+  if (f->host) {
+    if (caller == nullptr) {
+      return Error::Make(ErrorCode::kArgument, "function `" + f->name +
+                                                   "` is a host function re-exported by the "
+                                                   "component; call it directly");
+    }
+    results.assign(f->type->result != nullptr ? 1 : 0, Val{});
+    HostContext cx(*caller);
+    WEFT_TRY(f->host->func(cx, params, results));
+    if (f->type->result != nullptr) {
+      if (results.size() != 1) {
+        return Trap("host function `" + f->name + "` returned " + std::to_string(results.size()) +
+                    " results, expected 1");
+      }
+      Error e = CheckVal(results[0], f->type->result);
+      if (!e.ok()) return Trap("host function `" + f->name + "` returned a bad value: " + e.message());
+    }
+    return Error();
+  }
+  CallScope scope;
+  std::vector<weft::Val> core_args;
+  WEFT_TRY(EnterLifted(store, f, params, &scope, core_args));
+  weft::Val out[1];
+  std::span<weft::Val> core_results(out, f->core_results.size());
+  for (size_t i = 0; i < core_results.size(); ++i) out[i] = CoreVal(f->core_results[i], 0);
+  Error e = f->core.Call(store, core_args, core_results);
+  if (!e.ok()) {
+    f->inst->may_enter = true;
+    return e;
+  }
+  return ExitLifted(store, f, core_results, &scope, results);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instantiation
+
+namespace {
+
+struct CoreInst {
+  weft::Instance inst;
+  bool real = false;
+  std::vector<std::pair<std::string, weft::Extern>> exports;
+  std::optional<weft::Extern> Get(std::string_view name) const {
+    if (real) return inst.GetExport(name);
+    for (const auto& [n, e] : exports) {
+      if (n == name) return e;
+    }
+    return std::nullopt;
+  }
+};
+
+const char* CanonName(uint8_t op) {
+  switch (op) {
+    case 0x05: return "task.cancel";
+    case 0x06: return "subtask.cancel";
+    case 0x09: return "task.return";
+    case 0x0a: return "context.get";
+    case 0x0b: return "context.set";
+    case 0x0c: return "thread.yield";
+    case 0x0d: return "subtask.drop";
+    case 0x0e: return "stream.new";
+    case 0x0f: return "stream.read";
+    case 0x10: return "stream.write";
+    case 0x11: return "stream.cancel-read";
+    case 0x12: return "stream.cancel-write";
+    case 0x13: return "stream.drop-readable";
+    case 0x14: return "stream.drop-writable";
+    case 0x15: return "future.new";
+    case 0x16: return "future.read";
+    case 0x17: return "future.write";
+    case 0x18: return "future.cancel-read";
+    case 0x19: return "future.cancel-write";
+    case 0x1a: return "future.drop-readable";
+    case 0x1b: return "future.drop-writable";
+    case 0x1c: return "error-context.new";
+    case 0x1d: return "error-context.debug-message";
+    case 0x1e: return "error-context.drop";
+    case 0x1f: return "waitable-set.new";
+    case 0x20: return "waitable-set.wait";
+    case 0x21: return "waitable-set.poll";
+    case 0x22: return "waitable-set.drop";
+    case 0x23: return "waitable.join";
+    case 0x24: return "backpressure.inc";
+    case 0x25: return "backpressure.dec";
+    case 0x26: return "thread.index";
+    case 0x27: return "thread.new-indirect";
+    case 0x40: return "thread.spawn-ref";
+    case 0x41: return "thread.spawn-indirect";
+    case 0x42: return "thread.available-parallelism";
+    default: return "async/thread built-in";
+  }
+}
+
+ExternSort SortOf(const SortIdx& s) {
+  switch (s.sort) {
+    case Sort::kFunc: return ExternSort::kFunc;
+    case Sort::kValue: return ExternSort::kValue;
+    case Sort::kType: return ExternSort::kType;
+    case Sort::kComponent: return ExternSort::kComponent;
+    case Sort::kInstance: return ExternSort::kInstance;
+    case Sort::kCore: return ExternSort::kCoreModule;
+  }
+  return ExternSort::kFunc;
+}
+
+class Instantiator {
+ public:
+  Instantiator(StoreBase& store, const Component::Impl& comp)
+      : store_(store), comp_(comp), file_(*comp.file), state_(ComponentState(store)) {}
+
+  Func::Impl* NewFunc() {
+    state_.funcs.push_back(std::make_unique<Func::Impl>());
+    return state_.funcs.back().get();
+  }
+  Instance::Impl* NewInstance() {
+    state_.cinstances.push_back(std::make_unique<Instance::Impl>());
+    return state_.cinstances.back().get();
+  }
+
+  Expected<Instance::Impl*> Run(uint32_t comp_id, const std::map<std::string, CItem>& args,
+                                InstanceState* parent);
+
+ private:
+  struct Spaces {
+    std::vector<uint32_t> core_modules;
+    std::vector<CoreInst> core_instances;
+    std::vector<weft::Func> core_funcs;
+    std::vector<weft::Memory> core_memories;
+    std::vector<weft::Table> core_tables;
+    std::vector<weft::Global> core_globals;
+    std::vector<Func::Impl*> funcs;
+    std::vector<Instance::Impl*> instances;
+    std::vector<uint32_t> components;
+    std::vector<CItem> types;
+  };
+
+  static Error Bad(uint64_t off, const std::string& msg) {
+    return Error::Make(ErrorCode::kInvalid, "component instantiation: " + msg, off);
+  }
+
+  Expected<CItem> ItemAt(const Spaces& sp, const SortIdx& s, uint64_t off) {
+    CItem it;
+    it.sort = SortOf(s);
+    switch (s.sort) {
+      case Sort::kFunc:
+        if (s.index >= sp.funcs.size()) break;
+        it.func = sp.funcs[s.index];
+        it.type = it.func->type;
+        return it;
+      case Sort::kInstance:
+        if (s.index >= sp.instances.size()) break;
+        it.instance = sp.instances[s.index];
+        return it;
+      case Sort::kType:
+        if (s.index >= sp.types.size()) break;
+        return sp.types[s.index];
+      case Sort::kComponent:
+        if (s.index >= sp.components.size()) break;
+        it.component = sp.components[s.index];
+        return it;
+      case Sort::kCore:
+        if (s.core_sort == CoreSort::kModule && s.index < sp.core_modules.size()) {
+          it.module = sp.core_modules[s.index];
+          return it;
+        }
+        return Bad(off, "core items other than modules cannot be component-level items");
+      case Sort::kValue:
+        return Bad(off, "value definitions are not supported");
+    }
+    return Bad(off, "index " + std::to_string(s.index) + " out of range");
+  }
+
+  void PushItem(Spaces& sp, const CItem& it) {
+    switch (it.sort) {
+      case ExternSort::kFunc: sp.funcs.push_back(it.func); break;
+      case ExternSort::kInstance: sp.instances.push_back(it.instance); break;
+      case ExternSort::kType: sp.types.push_back(it); break;
+      case ExternSort::kComponent: sp.components.push_back(it.component); break;
+      case ExternSort::kCoreModule: sp.core_modules.push_back(it.module); break;
+      case ExternSort::kValue: break;
+    }
+  }
+
+  Error CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t off);
+  Error Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, uint64_t off);
+  Expected<weft::Func> LowerFunc(InstanceState* inst, Func::Impl* target, const CanonDef& c,
+                                 const Spaces& sp);
+
+  StoreBase& store_;
+  const Component::Impl& comp_;
+  const ComponentFile& file_;
+  ComponentStoreState& state_;
+  uint32_t depth_ = 0;
+};
+
+Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t off) {
+  CoreInst ci;
+  if (!d.instantiate) {
+    for (const auto& e : d.exports) {
+      weft::Extern x;
+      switch (e.sort) {
+        case CoreSort::kFunc:
+          if (e.index >= sp.core_funcs.size()) return Bad(off, "core func index out of range");
+          x = weft::Extern::Of(sp.core_funcs[e.index]);
+          break;
+        case CoreSort::kTable:
+          if (e.index >= sp.core_tables.size()) return Bad(off, "core table index out of range");
+          x = weft::Extern::Of(sp.core_tables[e.index]);
+          break;
+        case CoreSort::kMemory:
+          if (e.index >= sp.core_memories.size()) return Bad(off, "core memory index out of range");
+          x = weft::Extern::Of(sp.core_memories[e.index]);
+          break;
+        case CoreSort::kGlobal:
+          if (e.index >= sp.core_globals.size()) return Bad(off, "core global index out of range");
+          x = weft::Extern::Of(sp.core_globals[e.index]);
+          break;
+        default:
+          return Bad(off, "unsupported core export sort in an inline core instance");
+      }
+      ci.exports.emplace_back(e.name, x);
+    }
+    sp.core_instances.push_back(std::move(ci));
+    return Error();
+  }
+  if (d.module >= sp.core_modules.size()) return Bad(off, "core module index out of range");
+  uint32_t mod = sp.core_modules[d.module];
+  const std::vector<ImportType>& imports = comp_.module_imports[mod];
+  std::vector<weft::Extern> externs;
+  externs.reserve(imports.size());
+  for (const ImportType& imp : imports) {
+    const CoreInst* src = nullptr;
+    for (const auto& a : d.args) {
+      if (a.name == imp.module) {
+        if (a.instance >= sp.core_instances.size()) return Bad(off, "core instance out of range");
+        src = &sp.core_instances[a.instance];
+        break;
+      }
+    }
+    if (src == nullptr) {
+      return Error::Make(ErrorCode::kUnlinkable,
+                         "core module " + std::to_string(mod) + " imports `" + imp.module +
+                             "`, which its instantiation does not supply",
+                         off);
+    }
+    std::optional<weft::Extern> x = src->Get(imp.name);
+    if (!x) {
+      return Error::Make(ErrorCode::kUnlinkable,
+                         "core module " + std::to_string(mod) + " imports `" + imp.module +
+                             "::" + imp.name + "`, which the argument instance does not export",
+                         off);
+    }
+    if (!weft::api::ImportMatches(weft::api::TypeOfExtern(*x), imp.type)) {
+      return Error::Make(ErrorCode::kUnlinkable,
+                         "core module " + std::to_string(mod) + " import `" + imp.module + "::" +
+                             imp.name + "`: incompatible import type (expected " +
+                             imp.type.ToString() + ", got " +
+                             weft::api::TypeOfExtern(*x).ToString() + ")",
+                         off);
+    }
+    externs.push_back(*x);
+  }
+  auto inst = weft::api::InstantiateModule(store_, comp_.modules[mod], externs);
+  if (!inst.ok()) return std::move(inst).error();
+  ci.real = true;
+  ci.inst = *inst;
+  sp.core_instances.push_back(std::move(ci));
+  return Error();
+}
+
+Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* target,
+                                             const CanonDef& c, const Spaces& sp) {
+  TypeRef type = c.type != nullptr ? c.type : target->type;
+  abi::FlatFuncType ft = abi::FlattenFuncType(type, /*lower=*/true);
+  weft::FuncType core_type{CoreKinds(ft.params), CoreKinds(ft.results)};
+  weft::Memory memory;
+  weft::Func realloc;
+  if (c.memory >= 0) {
+    if (static_cast<size_t>(c.memory) >= sp.core_memories.size()) {
+      return Error::Make(ErrorCode::kInvalid, "canon lower: memory index out of range");
+    }
+    memory = sp.core_memories[c.memory];
+  }
+  if (c.realloc >= 0) {
+    if (static_cast<size_t>(c.realloc) >= sp.core_funcs.size()) {
+      return Error::Make(ErrorCode::kInvalid, "canon lower: realloc index out of range");
+    }
+    realloc = sp.core_funcs[c.realloc];
+  }
+  std::vector<ValKind> result_kinds = core_type.results;
+  abi::StringEncoding enc = c.encoding;
+  HostCallback cb = [inst, target, type, memory, realloc, enc, result_kinds](
+                        CallerBase& caller, std::span<const weft::Val> args,
+                        std::span<weft::Val> out) -> Error {
+    if (!inst->may_leave) return Trap("cannot leave component instance");
+    StoreBase& store = *caller.store();
+    std::vector<uint64_t> flat(args.size());
+    for (size_t i = 0; i < args.size(); ++i) flat[i] = args[i].lo_bits();
+    std::vector<uint32_t> lends;
+    GuestEnv env(store, inst, memory, realloc, nullptr, &lends);
+    abi::Options opts{enc};
+    auto params = abi::LiftParams(env, opts, type, flat);
+    if (!params.ok()) {
+      ReleaseLends(inst, lends);
+      return std::move(params).error();
+    }
+    std::vector<Val> results;
+    Error e = CallComponentFunc(store, target, *params, results, &caller);
+    ReleaseLends(inst, lends);
+    if (!e.ok()) return e;
+    std::vector<uint64_t> flat_results;
+    WEFT_TRY(abi::LowerResults(env, opts, type, results, flat, flat_results));
+    for (size_t i = 0; i < out.size() && i < flat_results.size(); ++i) {
+      out[i] = CoreVal(result_kinds[i], flat_results[i]);
+    }
+    return Error();
+  };
+  return weft::NewHostFunc(store_, core_type, std::move(cb));
+}
+
+Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, uint64_t off) {
+  auto core_func = [&](int64_t i, const char* what) -> Expected<weft::Func> {
+    if (i < 0) return weft::Func();
+    if (static_cast<size_t>(i) >= sp.core_funcs.size()) {
+      return Bad(off, std::string(what) + " index out of range");
+    }
+    return sp.core_funcs[i];
+  };
+  switch (c.kind) {
+    case CanonDef::Kind::kLift: {
+      Func::Impl* f = NewFunc();
+      f->type = c.type;
+      f->inst = inst;
+      WEFT_TRY_ASSIGN(f->core, core_func(c.func, "canon lift core func"));
+      if (f->core.is_null()) return Bad(off, "canon lift without a core function");
+      if (c.memory >= 0) {
+        if (static_cast<size_t>(c.memory) >= sp.core_memories.size()) {
+          return Bad(off, "canon lift memory index out of range");
+        }
+        f->memory = sp.core_memories[c.memory];
+      }
+      WEFT_TRY_ASSIGN(f->realloc, core_func(c.realloc, "realloc"));
+      WEFT_TRY_ASSIGN(f->post_return, core_func(c.post_return, "post-return"));
+      f->encoding = c.encoding;
+      abi::FlatFuncType ft = abi::FlattenFuncType(c.type, /*lower=*/false);
+      f->core_params = CoreKinds(ft.params);
+      f->core_results = CoreKinds(ft.results);
+      weft::FuncType have = f->core.type();
+      if (have.params != f->core_params || have.results != f->core_results) {
+        return Bad(off, "canon lift: core function type " + have.ToString() +
+                            " does not match the lifted type " + TypeToString(c.type));
+      }
+      sp.funcs.push_back(f);
+      return Error();
+    }
+    case CanonDef::Kind::kLower: {
+      if (c.func >= sp.funcs.size()) return Bad(off, "canon lower func index out of range");
+      WEFT_TRY_ASSIGN(weft::Func f, LowerFunc(inst, sp.funcs[c.func], c, sp));
+      sp.core_funcs.push_back(f);
+      return Error();
+    }
+    case CanonDef::Kind::kResourceNew:
+    case CanonDef::Kind::kResourceDrop:
+    case CanonDef::Kind::kResourceRep: {
+      ResourceType rt = inst->Resolve(c.type);
+      if (rt.is_null()) return Bad(off, "canon resource.*: unknown resource type");
+      HostCallback cb;
+      weft::FuncType ft;
+      if (c.kind == CanonDef::Kind::kResourceNew) {
+        ft = {{ValKind::kI32}, {ValKind::kI32}};
+        cb = [inst, rt](CallerBase&, std::span<const weft::Val> a, std::span<weft::Val> r) {
+          HandleEntry e;
+          e.res = ResourceAny{rt, static_cast<uint32_t>(a[0].i32())};
+          e.own = true;
+          r[0] = weft::Val::I32(static_cast<int32_t>(inst->table.Insert(e)));
+          return Error();
+        };
+      } else if (c.kind == CanonDef::Kind::kResourceDrop) {
+        ft = {{ValKind::kI32}, {}};
+        cb = [inst, rt](CallerBase& caller, std::span<const weft::Val> a, std::span<weft::Val>) {
+          return DropHandle(*caller.store(), inst, rt, static_cast<uint32_t>(a[0].i32()), &caller);
+        };
+      } else {
+        ft = {{ValKind::kI32}, {ValKind::kI32}};
+        cb = [inst, rt](CallerBase&, std::span<const weft::Val> a,
+                        std::span<weft::Val> r) -> Error {
+          uint32_t h = static_cast<uint32_t>(a[0].i32());
+          WEFT_TRY_ASSIGN(HandleEntry * e, inst->table.Get(h));
+          if (e->res.type != rt) {
+            return Trap("resource.rep: handle " + std::to_string(h) + " is of another type");
+          }
+          r[0] = weft::Val::I32(static_cast<int32_t>(e->res.rep));
+          return Error();
+        };
+      }
+      sp.core_funcs.push_back(weft::NewHostFunc(store_, ft, std::move(cb)));
+      return Error();
+    }
+    case CanonDef::Kind::kOther:
+      return Error::Make(ErrorCode::kUnlinkable,
+                         std::string("unsupported canonical built-in `") + CanonName(c.opcode) + "`",
+                         off);
+  }
+  return Error();
+}
+
+Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
+                                            const std::map<std::string, CItem>& args,
+                                            InstanceState* parent) {
+  if (++depth_ > 100) return Error::Make(ErrorCode::kLimit, "components nested too deeply");
+  const ComponentDef& cd = *file_.components[comp_id];
+  state_.instances.push_back(std::make_unique<InstanceState>());
+  InstanceState* inst = state_.instances.back().get();
+  inst->parent = parent;
+  Instance::Impl* self = NewInstance();
+  self->state = inst;
+  Spaces sp;
+
+  for (const Definition& def : cd.defs) {
+    uint64_t off = def.offset;
+    switch (def.kind) {
+      case Definition::Kind::kCoreModule:
+        sp.core_modules.push_back(cd.core_modules[def.index].module);
+        break;
+      case Definition::Kind::kCoreInstance:
+        WEFT_TRY(CoreInstance(sp, cd.core_instances[def.index], off));
+        break;
+      case Definition::Kind::kCoreType:
+        break;  // core types only matter to validation
+      case Definition::Kind::kComponent:
+        sp.components.push_back(cd.components[def.index]);
+        break;
+      case Definition::Kind::kInstance: {
+        const InstanceDef& d = cd.instances[def.index];
+        if (d.instantiate) {
+          if (d.component >= sp.components.size()) return Bad(off, "component index out of range");
+          std::map<std::string, CItem> inner;
+          for (const auto& a : d.args) {
+            WEFT_TRY_ASSIGN(CItem it, ItemAt(sp, a.item, off));
+            inner[a.name] = it;
+          }
+          WEFT_TRY_ASSIGN(Instance::Impl * ci, Run(sp.components[d.component], inner, inst));
+          sp.instances.push_back(ci);
+        } else {
+          Instance::Impl* ci = NewInstance();
+          for (const auto& e : d.exports) {
+            WEFT_TRY_ASSIGN(CItem it, ItemAt(sp, e.item, off));
+            ci->exports.emplace_back(e.name, it);
+            ci->descs.push_back(ExternDesc{e.name, it.sort, it.type});
+          }
+          sp.instances.push_back(ci);
+        }
+        break;
+      }
+      case Definition::Kind::kAlias: {
+        const AliasDef& a = cd.aliases[def.index];
+        if (a.kind == AliasDef::Kind::kCoreExport) {
+          if (a.instance >= sp.core_instances.size()) return Bad(off, "core instance out of range");
+          std::optional<weft::Extern> x = sp.core_instances[a.instance].Get(a.name);
+          if (!x) return Bad(off, "core instance has no export `" + a.name + "`");
+          switch (a.sort.core_sort) {
+            case CoreSort::kFunc: sp.core_funcs.push_back(x->func); break;
+            case CoreSort::kTable: sp.core_tables.push_back(x->table); break;
+            case CoreSort::kMemory: sp.core_memories.push_back(x->memory); break;
+            case CoreSort::kGlobal: sp.core_globals.push_back(x->global); break;
+            default: return Bad(off, "unsupported core alias sort");
+          }
+        } else if (a.kind == AliasDef::Kind::kExport) {
+          if (a.instance >= sp.instances.size()) return Bad(off, "instance index out of range");
+          const CItem* it = sp.instances[a.instance]->Find(a.name);
+          if (it == nullptr) return Bad(off, "instance has no export `" + a.name + "`");
+          CItem copy = *it;
+          if (copy.sort == ExternSort::kType) {
+            if (a.type != nullptr && !copy.rt.is_null()) inst->resources[a.type] = copy.rt;
+            if (a.type != nullptr) copy.type = a.type;
+          }
+          PushItem(sp, copy);
+        } else {  // outer
+          if (a.sort.sort == Sort::kType) {
+            CItem it;
+            it.sort = ExternSort::kType;
+            it.type = a.type;
+            if (a.type != nullptr) it.rt = inst->Resolve(a.type);
+            sp.types.push_back(it);
+          } else if (a.sort.sort == Sort::kComponent) {
+            sp.components.push_back(a.outer_target);
+          } else if (a.sort.sort == Sort::kCore && a.sort.core_sort == CoreSort::kModule) {
+            sp.core_modules.push_back(a.outer_target);
+          }
+          // Outer aliases of core types only matter to validation.
+        }
+        break;
+      }
+      case Definition::Kind::kType: {
+        const TypeDefn& t = cd.types[def.index];
+        if (t.core) break;
+        CItem it;
+        it.sort = ExternSort::kType;
+        it.type = t.type;
+        if (t.type != nullptr && t.type->kind == TypeKind::kResource && !t.type->abstract) {
+          auto rt = std::make_unique<RtResource>();
+          rt->type = ResourceType{rt.get()};
+          rt->owner = inst;
+          rt->name = t.type->name;
+          if (t.type->resource_dtor >= 0) {
+            if (static_cast<size_t>(t.type->resource_dtor) >= sp.core_funcs.size()) {
+              return Bad(off, "resource dtor index out of range");
+            }
+            rt->dtor = sp.core_funcs[t.type->resource_dtor];
+          }
+          it.rt = rt->type;
+          inst->resources[t.type] = it.rt;
+          state_.resources[rt.get()] = std::move(rt);
+        }
+        sp.types.push_back(it);
+        break;
+      }
+      case Definition::Kind::kCanon:
+        WEFT_TRY(Canon(sp, inst, cd.canons[def.index], off));
+        break;
+      case Definition::Kind::kStart:
+        return Bad(off, "component start functions (value definitions) are not supported");
+      case Definition::Kind::kImport: {
+        const ImportDef& d = cd.imports[def.index];
+        auto found = args.find(d.desc.name);
+        if (found == args.end()) return Bad(off, "missing argument for import `" + d.desc.name + "`");
+        CItem it = found->second;
+        if (d.desc.sort == ExternSort::kType) {
+          if (d.desc.type != nullptr && d.desc.type->kind == TypeKind::kResource &&
+              !it.rt.is_null()) {
+            inst->resources[d.desc.type] = it.rt;
+          }
+          if (it.rt.is_null() && d.desc.type != nullptr) it.rt = inst->Resolve(d.desc.type);
+          it.type = d.desc.type;
+        } else if (d.desc.sort == ExternSort::kInstance && it.instance != nullptr &&
+                   d.desc.type != nullptr) {
+          for (const ExternDesc& e : d.desc.type->exports) {
+            if (e.sort != ExternSort::kType || e.type == nullptr ||
+                e.type->kind != TypeKind::kResource) {
+              continue;
+            }
+            const CItem* x = it.instance->Find(e.name);
+            if (x != nullptr && !x->rt.is_null()) inst->resources[e.type] = x->rt;
+          }
+        }
+        if (it.sort != d.desc.sort) {
+          return Bad(off, "argument for import `" + d.desc.name + "` is of the wrong sort");
+        }
+        PushItem(sp, it);
+        break;
+      }
+      case Definition::Kind::kExport: {
+        const ExportDef& e = cd.exports[def.index];
+        WEFT_TRY_ASSIGN(CItem it, ItemAt(sp, e.item, off));
+        if (it.sort == ExternSort::kType) {
+          if (e.type != nullptr && !it.rt.is_null()) inst->resources[e.type] = it.rt;
+          if (e.ascribed != nullptr && !it.rt.is_null()) inst->resources[e.ascribed] = it.rt;
+        }
+        self->exports.emplace_back(e.name, it);
+        self->descs.push_back(
+            ExternDesc{e.name, it.sort, e.ascribed != nullptr ? e.ascribed : e.type});
+        if (it.sort == ExternSort::kType && e.type != nullptr) it.type = e.type;
+        PushItem(sp, it);
+        break;
+      }
+    }
+  }
+  --depth_;
+  return self;
+}
+
+}  // namespace
+}  // namespace api
+
+// ---------------------------------------------------------------------------------------------
+// InstancePre::Instantiate, Func::Call / CallAsync / FinishAsync
+
+Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
+  if (!impl_) return Error::Make(ErrorCode::kArgument, "empty InstancePre");
+  const Component::Impl& comp = *impl_->component.impl();
+  api::ComponentStoreState& state = api::ComponentState(store);
+  bool retained = false;
+  for (const auto& c : state.components) retained |= c.get() == &comp;
+  if (!retained) state.components.push_back(impl_->component.impl());
+  api::Instantiator in(store, comp);
+  const ComponentDef& root = comp.file->root();
+  std::map<std::string, CItem> args;
+  auto register_resource = [&](const std::shared_ptr<const api::HostResourceDef>& r) {
+    auto& slot = state.resources[r->type.id];
+    if (!slot) {
+      slot = std::make_unique<api::RtResource>();
+      slot->type = r->type;
+      slot->name = r->name;
+    }
+    if (r->dtor) slot->host_dtor = r->dtor;
+  };
+  for (size_t i = 0; i < root.imports.size(); ++i) {
+    const ExternDesc& d = root.imports[i].desc;
+    const api::ResolvedImport& r = impl_->imports[i];
+    CItem it;
+    it.sort = d.sort;
+    it.type = d.type;
+    switch (d.sort) {
+      case ExternSort::kFunc: {
+        Func::Impl* f = in.NewFunc();
+        f->type = d.type;
+        f->host = r.func;
+        f->name = d.name;
+        it.func = f;
+        break;
+      }
+      case ExternSort::kType:
+        if (r.resource) {
+          register_resource(r.resource);
+          it.rt = r.resource->type;
+        }
+        break;
+      case ExternSort::kInstance: {
+        Instance::Impl* ci = in.NewInstance();
+        for (const ExternDesc& e : d.type->exports) {
+          CItem x;
+          x.sort = e.sort;
+          x.type = e.type;
+          if (e.sort == ExternSort::kFunc) {
+            auto f_it = r.funcs.find(e.name);
+            if (f_it == r.funcs.end()) continue;
+            Func::Impl* f = in.NewFunc();
+            f->type = e.type;
+            f->host = f_it->second;
+            f->name = d.name + "#" + e.name;
+            x.func = f;
+          } else if (e.sort == ExternSort::kType) {
+            auto r_it = r.resources.find(e.name);
+            if (r_it != r.resources.end()) {
+              register_resource(r_it->second);
+              x.rt = r_it->second->type;
+            }
+          }
+          ci->exports.emplace_back(e.name, x);
+          ci->descs.push_back(e);
+        }
+        it.instance = ci;
+        break;
+      }
+      default:
+        return Error::Make(ErrorCode::kUnlinkable, "unsupported import `" + d.name + "`");
+    }
+    args[d.name] = it;
+  }
+  auto inst = in.Run(0, args, nullptr);
+  if (!inst.ok()) return std::move(inst).error();
+  return Instance(*inst);
+}
+
+Error Func::Call(StoreBase& store, std::span<const Val> params, std::vector<Val>& results) const {
+  if (impl_ == nullptr) return Error::Make(ErrorCode::kArgument, "null component function");
+  const TypeRef t = impl_->type;
+  if (params.size() != t->fields.size()) {
+    return Error::Make(ErrorCode::kArgument, "expected " + std::to_string(t->fields.size()) +
+                                                 " arguments, got " +
+                                                 std::to_string(params.size()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    Error e = CheckVal(params[i], t->fields[i].type);
+    if (!e.ok()) {
+      return Error::Make(ErrorCode::kArgument,
+                         "argument `" + t->fields[i].name + "`: " + e.message());
+    }
+  }
+  return api::CallComponentFunc(store, impl_, params, results, nullptr);
+}
+
+Expected<std::unique_ptr<AsyncCall>> Func::CallAsync(StoreBase& store,
+                                                     std::vector<Val> params) const {
+  if (impl_ == nullptr) return Error::Make(ErrorCode::kArgument, "null component function");
+  if (impl_->host) {
+    return Error::Make(ErrorCode::kArgument, "CallAsync of a re-exported host function");
+  }
+  const TypeRef t = impl_->type;
+  if (params.size() != t->fields.size()) {
+    return Error::Make(ErrorCode::kArgument, "expected " + std::to_string(t->fields.size()) +
+                                                 " arguments, got " +
+                                                 std::to_string(params.size()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    Error e = CheckVal(params[i], t->fields[i].type);
+    if (!e.ok()) {
+      return Error::Make(ErrorCode::kArgument,
+                         "argument `" + t->fields[i].name + "`: " + e.message());
+    }
+  }
+  impl_->async_scope = std::make_unique<api::CallScope>();
+  std::vector<weft::Val> core_args;
+  WEFT_TRY(api::EnterLifted(store, impl_, params, impl_->async_scope.get(), core_args));
+  auto call = impl_->core.CallAsync(store, std::move(core_args));
+  if (!call.ok()) impl_->inst->may_enter = true;
+  return call;
+}
+
+Error Func::FinishAsync(StoreBase& store, AsyncCall& call, std::vector<Val>& results) const {
+  if (impl_ == nullptr || impl_->host) {
+    return Error::Make(ErrorCode::kArgument, "FinishAsync on a function that was not started");
+  }
+  if (call.state() != AsyncCall::State::kDone) {
+    return Error::Make(ErrorCode::kArgument, "FinishAsync before the call is done");
+  }
+  if (!call.error().ok()) {
+    impl_->inst->may_enter = true;
+    impl_->async_scope.reset();
+    return call.error();
+  }
+  api::CallScope scope = impl_->async_scope ? *impl_->async_scope : api::CallScope{};
+  Error e = api::ExitLifted(store, impl_, call.results(), &scope, results);
+  impl_->async_scope.reset();
+  return e;
+}
+
+}  // namespace weft::component
