@@ -401,6 +401,68 @@ static void TestNameLookup(Handle net) {
          count > 0 ? "yes" : "no", loopback ? "yes" : "no");
 }
 
+// Prints the error-code a result<_, error-code> carries (code at `code_off`), or "ok".
+static const char* Outcome(const RetArea* r, int code_off) {
+  return U8(r, 0) == 0 ? "ok" : ErrorName(U8(r, code_off));
+}
+
+// Error paths with well-defined codes: finish without start, binding twice, binding an
+// address in use, connecting where nobody listens.
+static void TestTcpErrors(Handle net) {
+  RetArea r;
+  CreateTcpSocket(kIpv4, &r);
+  if (!Ok("create-tcp-socket", &r, 4)) return;
+  Handle a = I32(&r, 4);
+  TcpFinishBind(a, &r);
+  printf("tcp errors: finish-bind before start-bind: %s\n", Outcome(&r, 1));
+  TcpStartBind(a, net, IPV4(0, 127, 0, 0, 1), &r);
+  if (!Ok("tcp start-bind", &r, 1)) return;
+  TcpFinishBind(a, &r);
+  if (!Ok("tcp finish-bind", &r, 1)) return;
+  TcpStartBind(a, net, IPV4(0, 127, 0, 0, 1), &r);
+  printf("tcp errors: binding a bound socket again: %s\n", Outcome(&r, 1));
+  TcpStartListen(a, &r);
+  if (!Ok("tcp start-listen", &r, 1)) return;
+  for (;;) {
+    TcpFinishListen(a, &r);
+    if (U8(&r, 0) == 0 || U8(&r, 1) != kWouldBlock) break;
+    Block(TcpSubscribe(a));
+  }
+  if (!Ok("tcp finish-listen", &r, 1)) return;
+  TcpLocalAddress(a, &r);
+  if (!Ok("tcp local-address", &r, 4)) return;
+  uint16_t port = U16(&r, 8);
+
+  CreateTcpSocket(kIpv4, &r);
+  if (!Ok("create-tcp-socket", &r, 4)) return;
+  Handle b = I32(&r, 4);
+  TcpStartBind(b, net, IPV4(port, 127, 0, 0, 1), &r);
+  if (U8(&r, 0) == 0) TcpFinishBind(b, &r);
+  printf("tcp errors: binding the listener's address: %s\n", Outcome(&r, 1));
+  TcpDrop(b);
+  TcpDrop(a);  // nobody listens on `port` any more
+
+  CreateTcpSocket(kIpv4, &r);
+  if (!Ok("create-tcp-socket", &r, 4)) return;
+  Handle c = I32(&r, 4);
+  TcpStartConnect(c, net, IPV4(port, 127, 0, 0, 1), &r);
+  if (U8(&r, 0) == 0) {
+    for (;;) {
+      TcpFinishConnect(c, &r);
+      if (U8(&r, 0) == 0 || U8(&r, 4) != kWouldBlock) break;
+      Block(TcpSubscribe(c));
+    }
+    if (U8(&r, 0) == 0) {  // connected after all: drop the streams before the socket
+      InputDrop(I32(&r, 4));
+      OutputDrop(I32(&r, 8));
+    }
+    printf("tcp errors: connecting to a closed port: %s\n", Outcome(&r, 4));
+  } else {
+    printf("tcp errors: connecting to a closed port: %s (at start)\n", Outcome(&r, 1));
+  }
+  TcpDrop(c);
+}
+
 int main(void) {
   // Make the preview1 adapter set up its state (allocated with our cabi_realloc) before the
   // first real write: under `jco run` 1.35 the bytes of a write during which that happens are
@@ -408,6 +470,7 @@ int main(void) {
   CHECK(write(1, "", 0) == 0);
   Handle net = InstanceNetwork();
   TestTcp(net);
+  TestTcpErrors(net);
   TestUdp(net);
   TestNameLookup(net);
   NetworkDrop(net);
