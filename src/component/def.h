@@ -45,6 +45,7 @@ struct SortIdx {
 /// section 1: a core module; `module` indexes ComponentFile::modules.
 struct CoreModuleDef {
   uint32_t module = 0;
+  TypeRef type = nullptr;  ///< kCoreModule: imports/exports scanned from the module's sections
 };
 
 /// section 2: core:instance.
@@ -62,6 +63,9 @@ struct CoreInstanceDef {
     uint32_t index = 0;
   };
   std::vector<Export> exports;
+  /// Resolved: a kCoreModule node whose core_exports are this instance's exports (for
+  /// instantiate, the module's type).
+  TypeRef type = nullptr;
 };
 
 /// section 5: instance.
@@ -74,6 +78,9 @@ struct InstanceDef {
   };
   std::vector<Arg> args;     ///< instantiate: the `with` arguments
   std::vector<Arg> exports;  ///< inline exports
+  /// Resolved: the kInstance type (for instantiate: the component's exports with its imported
+  /// resources replaced by the arguments' and its own resources fresh for this instance).
+  TypeRef type = nullptr;
 };
 
 /// section 6: alias. Adds one entry to `sort`'s index space.
@@ -87,6 +94,9 @@ struct AliasDef {
   /// Resolved by the validator: for type aliases (and outer aliases of core types) the type;
   /// for outer aliases of core modules/components the ComponentFile-wide id
   /// (modules[] / components[] index) of the definition aliased.
+  /// Export aliases of any sort also resolve `type` to the aliased item's type (func,
+  /// instance, component, core module type; core funcs: the kCoreFunc type, null if unknown;
+  /// core tables/memories/globals/tags: null).
   TypeRef type = nullptr;
   uint32_t outer_target = 0;
 };

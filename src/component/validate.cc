@@ -679,7 +679,7 @@ bool Validator::CoreModule(Reader& r, Scope& s, uint64_t off) {
   uint32_t id = static_cast<uint32_t>(f_->modules.size());
   f_->modules.push_back(ComponentFile::ModuleRange{off, r.remaining()});
   (void)r.Skip(r.remaining());
-  s.def->core_modules.push_back(CoreModuleDef{id});
+  s.def->core_modules.push_back(CoreModuleDef{id, mt});
   s.core_modules.push_back(mt);
   s.module_ids.push_back(id);
   return true;
@@ -984,6 +984,7 @@ bool Validator::CoreInstance(Reader& r, Scope& s) {
       }
     }
     s.core_instances.push_back(mt);
+    d.type = mt;
   } else if (tag == 0x01) {
     d.instantiate = false;
     Type* it = New(TypeKind::kCoreModule);
@@ -1020,6 +1021,7 @@ bool Validator::CoreInstance(Reader& r, Scope& s) {
     }
     WEFT_CHECK(Finish(off, it));
     s.core_instances.push_back(it);
+    d.type = it;
   } else {
     return Mal(off, "invalid core instance expression 0x" + std::to_string(tag));
   }
@@ -1174,6 +1176,7 @@ bool Validator::Instance(Reader& r, Scope& s) {
   }
   WEFT_CHECK(Finish(off, it));
   s.instances.push_back(it);
+  d.type = it;
   s.def->instances.push_back(std::move(d));
   return true;
 }
@@ -1222,7 +1225,7 @@ bool Validator::Alias(Reader& r, Scope& s, AliasDef* a) {
     if (e->sort != want) {
       return Inv(off, "export `" + a->name + "` is a " + SortName(e->sort) + ", not a " + SortName(want));
     }
-    if (want == ExternSort::kType) a->type = e->type;
+    a->type = e->type;
     AddToSpace(s, want, e->type);
     return true;
   }
@@ -1241,7 +1244,10 @@ bool Validator::Alias(Reader& r, Scope& s, AliasDef* a) {
     uint8_t ks = static_cast<uint8_t>(a->sort.core_sort);
     if (e->kind != ks) return Inv(off, "core export `" + a->name + "` is a " + CoreKindName(e->kind) + ", not a " + CoreKindName(ks));
     switch (ks) {
-      case 0: s.core_funcs.push_back(e->func_type); break;
+      case 0:
+        s.core_funcs.push_back(e->func_type);
+        a->type = e->func_type;
+        break;
       case 1: ++s.core_tables; break;
       case 2: ++s.core_memories; break;
       case 3: ++s.core_globals; break;

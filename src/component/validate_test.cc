@@ -142,6 +142,9 @@ TEST(ComponentDecode, CoreInstancesCheckArguments) {
   ASSERT_EQ(f->root().core_instances.size(), 3u);
   EXPECT_FALSE(f->root().core_instances[1].instantiate);
   EXPECT_EQ(f->root().core_instances[2].args[0].name, "env");
+  EXPECT_EQ(f->root().core_instances[1].type->core_exports[0].name, "i0");
+  EXPECT_EQ(f->root().core_instances[0].type, f->root().core_modules[0].type);
+  EXPECT_EQ(f->root().aliases[0].type->core_params, std::vector<CoreValType>{CoreValType::kI32});
   // No argument named env.
   ExpectInvalid(Component({Section(1, m1), VecSection(2, {Instantiate(0)})}), "missing core instantiation argument `env`");
   // The argument lacks the export i0.
@@ -431,6 +434,9 @@ TEST(ComponentDecode, AliasesAndInstances) {
   EXPECT_EQ(f->root().aliases[0].kind, AliasDef::Kind::kExport);
   EXPECT_EQ(f->root().instances[0].exports[0].name, "g");
   EXPECT_EQ(TypeToString(f->root().exports[0].type->exports[0].type), "func(x: u32) -> u32");
+  EXPECT_EQ(TypeToString(f->root().aliases[0].type), "func(x: u32) -> u32");
+  ASSERT_NE(f->root().instances[0].type, nullptr);
+  EXPECT_EQ(f->root().instances[0].type->exports[0].name, "g");
   ExpectInvalid(Component({VecSection(7, {it}), VecSection(10, {Enc().ename("i").u8(0x05).u32(0)}),
                            VecSection(6, {Enc().u8(0x01).u8(0x00).u32(0).name("nope")})}),
                 "has no export `nope`");
