@@ -3,8 +3,9 @@
 // lowers them (flattened params, results > 1 flat value through a return pointer; memory
 // layouts in the comments). It is embedded with wit/sockets.wit and wrapped by
 // `jco new --wasi-command`. TCP: bind 127.0.0.1:0, listen, connect to itself, accept, send
-// both ways, shutdown; UDP: two sockets exchange datagrams; ip-name-lookup of "localhost".
-// Ports and addresses vary, so only properties are printed.
+// both ways, shutdown, then the error codes of four misuses; UDP: two sockets exchange
+// datagrams; ip-name-lookup of "localhost". Ports and addresses vary, so only properties
+// are printed.
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
