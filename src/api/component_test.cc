@@ -195,5 +195,341 @@ TEST_F(ComponentTest, TypedFunc) {
   EXPECT_EQ(boom->Call(store_).error().code(), ErrorCode::kTrap);
 }
 
+// --- component_imports.wat ----------------------------------------------------------------
+
+// Defines everything component_imports.wat imports; `greet` typed or dynamic.
+void DefineImports(Linker<State>& linker, bool dynamic_greet, std::string_view version,
+                   std::string prefix = "hello, ", bool root = true) {
+  if (root) {
+    ASSERT_TRUE(linker.Root().FuncWrap("double", [](uint32_t x) { return x * 2; }).ok());
+    ASSERT_TRUE(linker.Root().FuncWrap("nop", []() {}).ok());
+  }
+  auto api = linker.Instance(std::string("test:host/api@") + std::string(version));
+  if (dynamic_greet) {
+    ASSERT_TRUE(api.FuncNew("greet", [prefix](HostContext& cx, std::span<const Val> params,
+                                              std::span<Val> results) -> Error {
+                      cx.data<State>().greets++;
+                      results[0] = Val::String(prefix + params[0].str);
+                      return Error();
+                    }).ok());
+  } else {
+    ASSERT_TRUE(api.FuncWrap("greet", [prefix](State& s, const std::string& name) {
+                      s.greets++;
+                      return prefix + name;
+                    }).ok());
+  }
+  ASSERT_TRUE(api.FuncWrap("log", [](State& s, std::string msg) { s.log.push_back(msg); }).ok());
+}
+
+TEST_F(ComponentTest, HostFunctionsTypedAndDynamic) {
+  for (bool dynamic : {false, true}) {
+    Linker<State> linker(engine_);
+    DefineImports(linker, dynamic, "0.2.0");
+    ASSERT_TRUE(linker.Root().FuncWrap("reenter", []() {}).ok());
+    Instance inst = Inst(linker, Load("component_imports.wasm"));
+    ASSERT_FALSE(inst.is_null());
+    auto r = Call(inst, "call-double", {Val::U32(20)});
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ((*r)[0].bits, 41u);
+    store_.data().log.clear();
+    r = Call(inst, "greet", {Val::String("wörld")});
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ((*r)[0].str, "hello, wörld");
+    ASSERT_EQ(store_.data().log.size(), 1u);
+    EXPECT_EQ(store_.data().log[0], "hello, wörld");
+  }
+  EXPECT_EQ(store_.data().greets, 2);
+}
+
+TEST_F(ComponentTest, SemverInstanceMatching) {
+  Linker<State> linker(engine_);
+  // The import is test:host/api@0.2.0: 0.2.12 (highest compatible) wins over 0.2.5; 0.3.0
+  // and 1.0.0 are incompatible.
+  DefineImports(linker, false, "0.2.5", "v0.2.5 ");
+  DefineImports(linker, false, "0.3.0", "v0.3.0 ", false);
+  DefineImports(linker, false, "0.2.12", "v0.2.12 ", false);
+  ASSERT_TRUE(linker.Root().FuncWrap("reenter", []() {}).ok());
+  Instance inst = Inst(linker, Load("component_imports.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  auto r = Call(inst, "greet", {Val::String("x")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].str, "v0.2.12 x");
+
+  Linker<State> l2(engine_);
+  ASSERT_TRUE(l2.Root().FuncWrap("double", [](uint32_t x) { return x; }).ok());
+  ASSERT_TRUE(l2.Root().FuncWrap("nop", []() {}).ok());
+  ASSERT_TRUE(l2.Root().FuncWrap("reenter", []() {}).ok());
+  l2.Instance("test:host/api@0.3.0");
+  l2.Instance("test:host/api@1.0.0");
+  l2.Instance("test:host/api");
+  auto pre = l2.InstantiatePre(Load("component_imports.wasm"));
+  ASSERT_FALSE(pre.ok());
+  EXPECT_EQ(pre.error().message(),
+            "component imports `test:host/api@0.2.0`, which the linker does not define");
+}
+
+TEST_F(ComponentTest, MissingImportErrors) {
+  Component c = Load("component_imports.wasm");
+  {
+    Linker<State> linker(engine_);
+    DefineImports(linker, false, "0.2.0");
+    auto pre = linker.InstantiatePre(c);
+    ASSERT_FALSE(pre.ok());
+    EXPECT_EQ(pre.error().code(), ErrorCode::kUnlinkable);
+    EXPECT_EQ(pre.error().message(),
+              "component imports `reenter`, which the linker does not define");
+  }
+  {
+    Linker<State> linker(engine_);
+    ASSERT_TRUE(linker.Root().FuncWrap("double", [](uint32_t x) { return x; }).ok());
+    ASSERT_TRUE(linker.Root().FuncWrap("nop", []() {}).ok());
+    ASSERT_TRUE(linker.Root().FuncWrap("reenter", []() {}).ok());
+    ASSERT_TRUE(linker.Instance("test:host/api@0.2.1").FuncWrap("log", [](std::string) {}).ok());
+    auto pre = linker.InstantiatePre(c);
+    ASSERT_FALSE(pre.ok());
+    EXPECT_EQ(pre.error().message(),
+              "component imports `test:host/api@0.2.0` (function `greet`), which the linker "
+              "does not define");
+  }
+  {
+    // A typed definition of the wrong type.
+    Linker<State> linker(engine_);
+    DefineImports(linker, false, "0.2.0");
+    ASSERT_TRUE(linker.Root().FuncWrap("reenter", [](uint32_t) {}).ok());
+    auto pre = linker.InstantiatePre(c);
+    ASSERT_FALSE(pre.ok());
+    EXPECT_EQ(pre.error().code(), ErrorCode::kUnlinkable);
+    EXPECT_NE(pre.error().message().find("component imports `reenter` with type func()"),
+              std::string::npos)
+        << pre.error().message();
+  }
+  {
+    // TrapUnknownImports: instantiation succeeds; calling a missing import traps.
+    Linker<State> linker(engine_);
+    linker.TrapUnknownImports(true);
+    Instance inst = Inst(linker, c);
+    ASSERT_FALSE(inst.is_null());
+    auto r = Call(inst, "call-double", {Val::U32(1)});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::kTrap);
+    EXPECT_NE(r.error().message().find("unknown import `double` called"), std::string::npos)
+        << r.error().message();
+    r = Call(inst, "greet", {Val::String("x")});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message().find("unknown import `test:host/api@0.2.0#greet` called"),
+              std::string::npos)
+        << r.error().message();
+  }
+}
+
+TEST_F(ComponentTest, ReentryTraps) {
+  Linker<State> linker(engine_);
+  DefineImports(linker, false, "0.2.0");
+  Func* self = nullptr;
+  ASSERT_TRUE(linker.Root()
+                  .FuncWrap("reenter",
+                            [&self](HostContext& cx) -> Error {
+                              std::vector<Val> results;
+                              return self->Call(cx.store(), {}, results);
+                            })
+                  .ok());
+  Instance inst = Inst(linker, Load("component_imports.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  Func f = *inst.GetFunc("reenter");
+  self = &f;
+  std::vector<Val> results;
+  Error e = f.Call(store_, {}, results);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.code(), ErrorCode::kTrap);
+  EXPECT_NE(e.message().find("cannot enter component instance"), std::string::npos) << e.message();
+  // After the trap the instance can be entered again.
+  auto r = Call(inst, "call-double", {Val::U32(2)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 5u);
+}
+
+TEST_F(ComponentTest, HostErrorTrapsGuest) {
+  Linker<State> linker(engine_);
+  DefineImports(linker, false, "0.2.0");
+  ASSERT_TRUE(linker.Root()
+                  .FuncWrap("reenter",
+                            []() -> Error { return Error::Make(ErrorCode::kTrap, "host says no"); })
+                  .ok());
+  Instance inst = Inst(linker, Load("component_imports.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  auto r = Call(inst, "reenter", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("host says no"), std::string::npos) << r.error().message();
+}
+
+// --- component_resources.wat --------------------------------------------------------------
+
+struct File {};
+
+void DefineFiles(Linker<State>& linker) {
+  auto files = linker.Instance("test:res/files@1.0.2");
+  ASSERT_TRUE(files.DefineResource<File>("file", [](State& s, uint32_t rep) {
+                     s.dropped.push_back(rep);
+                   }).ok());
+  ASSERT_TRUE(files.FuncWrap("open", [](State& s, std::string name) {
+                     s.log.push_back(name);
+                     return Resource<File>{static_cast<uint32_t>(s.log.size() - 1)};
+                   }).ok());
+  ASSERT_TRUE(files.FuncWrap("[method]file.name", [](State& s, Borrow<File> f) -> Expected<std::string> {
+                     if (f.rep >= s.log.size()) return Error::Make(ErrorCode::kTrap, "bad file");
+                     return "file:" + s.log[f.rep];
+                   }).ok());
+}
+
+TEST_F(ComponentTest, HostResources) {
+  Linker<State> linker(engine_);
+  DefineFiles(linker);
+  Instance inst = Inst(linker, Load("component_resources.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  State& s = store_.data();
+  // Created, borrowed and dropped inside the guest: the host dtor sees rep 0.
+  auto r = Call(inst, "open-name", {Val::String("a")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].str, "file:a");
+  EXPECT_EQ(s.dropped, std::vector<uint32_t>{0});
+  // Out to the host as an own, then back in as an own (the guest drops it).
+  r = Call(inst, "give", {Val::String("b")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ((*r)[0].kind, TypeKind::kOwn);
+  ResourceAny file_b = (*r)[0].resource;
+  EXPECT_EQ(file_b.type, HostResourceType<File>());
+  EXPECT_EQ(file_b.rep, 1u);
+  EXPECT_EQ(s.dropped.size(), 1u);
+  // Borrowed in: the guest must drop the borrow handle before returning.
+  r = Call(inst, "peek", {Val::Borrow(file_b)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].str, "file:b");
+  EXPECT_EQ(s.dropped.size(), 1u);  // dropping a borrow runs no dtor
+  r = Call(inst, "peek-leak", {Val::Borrow(file_b)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("borrow handles still remain"), std::string::npos)
+      << r.error().message();
+  r = Call(inst, "take", {Val::Own(file_b)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].str, "file:b");
+  EXPECT_EQ(s.dropped, (std::vector<uint32_t>{0, 1}));
+  // A resource of another type is refused.
+  r = Call(inst, "take", {Val::Own(ResourceAny{HostResourceType<State>(), 0})});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kTrap);
+}
+
+TEST_F(ComponentTest, MissingResourceOrMethod) {
+  Linker<State> linker(engine_);
+  auto files = linker.Instance("test:res/files@1.0.0");
+  ASSERT_TRUE(files.DefineResource<File>("file").ok());
+  ASSERT_TRUE(files.FuncWrap("open", [](std::string) { return Resource<File>{0}; }).ok());
+  auto pre = linker.InstantiatePre(Load("component_resources.wasm"));
+  ASSERT_FALSE(pre.ok());
+  EXPECT_EQ(pre.error().message(),
+            "component imports `test:res/files@1.0.0` (function `[method]file.name`), which the "
+            "linker does not define");
+  Linker<State> l2(engine_);
+  ASSERT_TRUE(l2.Instance("test:res/files@1.0.0").FuncWrap("open", [](std::string) {}).ok());
+  pre = l2.InstantiatePre(Load("component_resources.wasm"));
+  ASSERT_FALSE(pre.ok());
+  EXPECT_EQ(pre.error().message(),
+            "component imports `test:res/files@1.0.0` (resource `file`), which the linker does "
+            "not define");
+  // A typed function using another host resource type does not match.
+  struct Other {};
+  Linker<State> l3(engine_);
+  auto f3 = l3.Instance("test:res/files@1.0.0");
+  ASSERT_TRUE(f3.DefineResource<File>("file").ok());
+  ASSERT_TRUE(f3.FuncWrap("open", [](std::string) { return Resource<Other>{0}; }).ok());
+  ASSERT_TRUE(f3.FuncWrap("[method]file.name", [](Borrow<File>) { return std::string(); }).ok());
+  pre = l3.InstantiatePre(Load("component_resources.wasm"));
+  ASSERT_FALSE(pre.ok());
+  EXPECT_NE(pre.error().message().find("(function `open`)"), std::string::npos)
+      << pre.error().message();
+}
+
+TEST_F(ComponentTest, GuestResources) {
+  Linker<State> linker(engine_);
+  DefineFiles(linker);
+  Instance inst = Inst(linker, Load("component_resources.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  auto r = Call(inst, "new-counter", {Val::U32(77)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ((*r)[0].kind, TypeKind::kOwn);
+  ResourceAny c = (*r)[0].resource;
+  EXPECT_EQ(c.rep, 77u);
+  EXPECT_NE(c.type, HostResourceType<File>());
+  // A borrow of the guest's own resource arrives as its rep.
+  r = Call(inst, "counter-value", {Val::Borrow(c)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 77u);
+  r = Call(inst, "drops", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].bits, 0u);
+  // Passing the own back: resource.drop runs the guest dtor with the rep.
+  r = Call(inst, "consume-counter", {Val::Own(c)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 77u);
+  r = Call(inst, "drops", {});
+  EXPECT_EQ((*r)[0].bits, 1u);
+  r = Call(inst, "last-drop", {});
+  EXPECT_EQ(static_cast<int64_t>((*r)[0].bits), 77);
+  // A second instantiation has its own resource type: its counters are not ours.
+  Instance other = Inst(linker, Load("component_resources.wasm"));
+  r = Call(other, "counter-value", {Val::Borrow(c)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kTrap);
+}
+
+// --- component_nested.wat -----------------------------------------------------------------
+
+TEST_F(ComponentTest, NestedComponents) {
+  Linker<State> linker(engine_);
+  ASSERT_TRUE(linker.Root().FuncWrap("double", [](uint32_t x) { return 2 * x; }).ok());
+  Instance inst = Inst(linker, Load("component_nested.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  auto g = inst.GetFunc("inner", "g");
+  ASSERT_TRUE(g.has_value());
+  std::vector<Val> results;
+  ASSERT_TRUE(g->Call(store_, std::vector<Val>{Val::U32(10)}, results).ok());
+  EXPECT_EQ(results.at(0).bits, 21u);  // double(10) + 1
+  auto r = Call(inst, "g2", {Val::U32(10)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 22u);  // (double(10) + 1) + 1 through the other instance
+  r = Call(inst, "val-plus-one", {});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 42u);
+  EXPECT_FALSE(inst.GetFunc("inner", "nope").has_value());
+  EXPECT_FALSE(inst.GetFunc("nope", "g").has_value());
+}
+
+// --- async --------------------------------------------------------------------------------
+
+TEST_F(ComponentTest, CallAsyncWithSuspendingHost) {
+  Linker<State> linker(engine_);
+  DefineImports(linker, false, "0.2.0");
+  ASSERT_TRUE(linker.Root().FuncWrap("reenter", [](HostContext& cx) { return cx.Suspend(); }).ok());
+  Instance inst = Inst(linker, Load("component_imports.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  Func f = *inst.GetFunc("reenter");
+  auto call = f.CallAsync(store_, {});
+  ASSERT_TRUE(call.ok()) << call.error().ToString();
+  EXPECT_EQ((*call)->state(), AsyncCall::State::kSuspended);
+  // While suspended, the instance cannot be entered.
+  auto r = Call(inst, "call-double", {Val::U32(1)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ((*call)->Resume(), AsyncCall::State::kDone);
+  std::vector<Val> results;
+  ASSERT_TRUE(f.FinishAsync(store_, **call, results).ok());
+  EXPECT_TRUE(results.empty());
+  auto g = inst.GetFunc("greet");
+  auto gc = g->CallAsync(store_, {Val::String("async")});
+  ASSERT_TRUE(gc.ok());
+  ASSERT_EQ((*gc)->state(), AsyncCall::State::kDone);
+  ASSERT_TRUE(g->FinishAsync(store_, **gc, results).ok());
+  EXPECT_EQ(results.at(0).str, "hello, async");
+}
+
 }  // namespace
 }  // namespace weft::component
