@@ -44,6 +44,8 @@ case $CASE in
     printf 'hello world\n' >"$STDIN" ;;
   trap) COMPARE_STDERR=0 ;;  # each runtime words the trap its own way
   sockets) NODE=0 ;;  # imports wasi:sockets directly: a component only
+  direct) NODE=0 ARGS=(first "second arg") ENVS=("A=1" "EMPTY=" "Z=last value") STDIN=$WORK/stdin.txt
+    printf 'direct stdin data\n' >"$STDIN" ;;
   *) echo "unknown case $CASE"; exit 2 ;;
 esac
 MODULE=$GUEST.wasm COMPONENT=$GUEST.component.wasm
