@@ -531,5 +531,33 @@ TEST_F(ComponentTest, CallAsyncWithSuspendingHost) {
   EXPECT_EQ(results.at(0).str, "hello, async");
 }
 
+// --- a real jco-made command component ---------------------------------------------------
+
+TEST_F(ComponentTest, HelloCommandSmoke) {
+  // The decoder's copy of /tmp/jcotry/hello.cm.wasm (a C hello world + the WASI adapter).
+  auto c = Component::FromFile(engine_, TestData("../../component/testdata/hello.cm.wasm"));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  Linker<State> linker(engine_);
+  auto strict = linker.InstantiatePre(*c);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.error().message(),
+            "component imports `wasi:cli/environment@0.2.12`, which the linker does not define");
+  linker.TrapUnknownImports(true);
+  auto t0 = std::chrono::steady_clock::now();
+  Instance inst = Inst(linker, *c);
+  auto t1 = std::chrono::steady_clock::now();
+  ASSERT_FALSE(inst.is_null());
+  std::printf("hello.cm.wasm instantiation: %.1f us\n",
+              std::chrono::duration<double, std::micro>(t1 - t0).count());
+  auto run = inst.GetFunc("wasi:cli/run@0.2.0", "run");  // semver-matched to @0.2.12
+  ASSERT_TRUE(run.has_value());
+  std::vector<Val> results;
+  Error e = run->Call(store_, {}, results);
+  // The adapter's first WASI call reaches a trapping stand-in.
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.code(), ErrorCode::kTrap);
+  EXPECT_NE(e.message().find("unknown import `wasi:"), std::string::npos) << e.message();
+}
+
 }  // namespace
 }  // namespace weft::component
