@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
 
   weft::cli::RunOptions run;
   CLI::App* run_cmd = app.add_subcommand(
-      "run", "Run a WebAssembly module: a WASI command's _start, or one export with --invoke.");
+      "run",
+      "Run a WebAssembly module (a WASI command's _start) or component (its wasi:cli/run), or "
+      "one export with --invoke.");
   run_cmd->add_option("--dir", run.dirs,
                       "Preopen host directory HOST for the guest, named GUEST (default: HOST)")
       ->type_name("HOST[::GUEST]")
@@ -76,8 +78,12 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   run_cmd->add_option("--invoke", run.invoke,
                       "Call export NAME instead of _start, with ARGS as its parameters; prints "
-                      "the results one per line")
+                      "the results one per line. Components: 'NAME(ARG, ...)' with WAVE "
+                      "values (\"text\", [1, 2], some(3), {a: 1}); the result prints as WAVE")
       ->type_name("NAME");
+  run_cmd->add_flag("--trap-unknown-imports", run.trap_unknown_imports,
+                    "Components: imports weft does not provide trap when called, instead of "
+                    "failing at instantiation");
   run_cmd->add_option("--fuel", run.fuel, "Trap with \"all fuel consumed\" after N units of fuel")
       ->type_name("N")
       ->check(kUnsignedInteger);
@@ -88,7 +94,8 @@ int main(int argc, char** argv) {
                       "Limit each linear memory to BYTES")
       ->type_name("BYTES")
       ->check(kUnsignedInteger);
-  run_cmd->add_option("FILE", run.file, "The WebAssembly module (.wasm)")->required();
+  run_cmd->add_option("FILE", run.file, "The WebAssembly module or component (.wasm)")
+      ->required();
   run_cmd->add_option("ARGS", run.args, "Arguments for the guest (or --invoke parameters)");
 
   weft::cli::WastOptions wast;

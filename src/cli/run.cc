@@ -1,5 +1,6 @@
 // `weft run`: load, link against WASI preview1, instantiate, run `_start` or --invoke, and map
 // the outcome to an exit code (see run.h). Every failure is one clear message on stderr.
+// Components take their own path after the file is read (run_component.cc).
 #include "cli/run.h"
 
 #include <fcntl.h>
@@ -19,8 +20,10 @@
 #include <thread>
 #include <vector>
 
+#include "cli/run_internal.h"
 #include "cli/run_options.h"
 #include "wasi/wasi.h"
+#include "weft/component.h"
 #include "weft/weft.h"
 
 namespace weft::cli {
@@ -31,13 +34,15 @@ struct State {
   wasi::WasiCtx wasi;
 };
 
+}  // namespace
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "Error: %s\n", message.c_str());
   return kExitError;
 }
 
-// Reads a whole file with POSIX calls (no iostream exceptions): directories, FIFOs that
-// fail and unreadable files are errors with the reason.
+// POSIX calls (no iostream exceptions): directories, FIFOs that fail and unreadable files
+// are errors with the reason.
 Error ReadFile(const std::string& path, std::vector<uint8_t>* out) {
   auto fail = [&path](int err) {
     return Error::Make(ErrorCode::kIo, "failed to read `" + path + "`: " + std::strerror(err));
@@ -65,7 +70,6 @@ Error ReadFile(const std::string& path, std::vector<uint8_t>* out) {
   return Error();
 }
 
-// Prints a trap like wasmtime: context, the trap message and the guest backtrace.
 void PrintTrap(const std::string& file, const Error& e) {
   std::fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n", file.c_str());
   std::fprintf(stderr, "    wasm trap: %s\n", e.message().c_str());
@@ -82,42 +86,6 @@ void PrintTrap(const std::string& file, const Error& e) {
     std::fprintf(stderr, "        %zu: %s\n", i, frames[i].c_str());
   }
 }
-
-// The epoch deadline stops guest code, but not a guest blocked in a host call (a long
-// poll_oneoff sleep, a read from a silent pipe). The watchdog ends the process shortly after
-// the deadline in that case, with the same message and exit code.
-class Watchdog {
- public:
-  ~Watchdog() { Stop(); }
-  void Start(std::chrono::nanoseconds timeout, std::string label) {
-    thread_ = std::thread([this, timeout, label = std::move(label)] {
-      std::unique_lock<std::mutex> lock(mu_);
-      // The grace period lets the epoch trap win when the guest is computing.
-      if (!cv_.wait_for(lock, timeout + std::chrono::milliseconds(200), [this] { return stop_; })) {
-        std::fprintf(stderr, "timeout: guest exceeded %s\n", label.c_str());
-        std::fflush(stderr);
-        std::_Exit(kExitTimeout);
-      }
-    });
-  }
-  void Stop() {
-    if (!thread_.joinable()) return;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
-}  // namespace
 
 int RunMain(const RunOptions& o) {
   // A guest writing to a closed pipe (`weft run prog | head -1`) gets EPIPE from fd_write,
@@ -147,6 +115,7 @@ int RunMain(const RunOptions& o) {
 
   std::vector<uint8_t> bytes;
   if (Error e = ReadFile(o.file, &bytes)) return Fail(e.message());
+  if (component::Component::IsComponentBinary(bytes)) return RunComponent(o, bytes, timeout);
 
   Config engine_config;
   engine_config.consume_fuel = o.fuel.has_value();
