@@ -92,8 +92,9 @@ class HostContext {
 using HostFunc =
     std::function<Error(HostContext& cx, std::span<const Val> params, std::span<Val> results)>;
 
-/// Called when the guest drops the last own handle of a host resource (resource.drop or
-/// destruction of the owning instance's table).
+/// Called when the guest drops an own handle of a host resource (canon resource.drop), with
+/// the calling guest's context (`cx` is null when no guest call is on the stack). Not called
+/// when the store is destroyed: handles still in tables then die with the store's data.
 using HostDtor = std::function<void(HostContext* cx, StoreBase& store, uint32_t rep)>;
 
 /// The run-time identity of the host resource type R (a tag type of the embedder's choice).
@@ -212,7 +213,8 @@ class LinkerBase {
 
   /// Resolves every import of `component` (names with semver compatibility, types checked);
   /// an unresolvable import is an error naming it (and, for an interface, the missing
-  /// function or resource): "component imports `wasi:sockets/tcp@0.2.0`, which is not defined".
+  /// function or resource), code kUnlinkable: "component imports `wasi:sockets/tcp@0.2.0`
+  /// (function `[method]tcp-socket.start-bind`), which the linker does not define".
   Expected<InstancePreBase> InstantiatePreBase(const Component& component) const;
 
   struct Impl;
@@ -285,7 +287,8 @@ class Func {
   /// Error::Exit come back as the Error.
   Error Call(StoreBase& store, std::span<const Val> params, std::vector<Val>& results) const;
   /// The same on a fiber: host functions may Suspend() and epoch deadlines may yield.
-  /// The returned call's results() are core Vals of no use here: use Finish() when done.
+  /// The returned call's results() are core Vals of no use here: use FinishAsync() when
+  /// done. The instance cannot be entered until FinishAsync (re-entry traps).
   Expected<std::unique_ptr<AsyncCall>> CallAsync(StoreBase& store, std::vector<Val> params) const;
   /// After an async call is kDone: lifts its results (and runs post-return).
   Error FinishAsync(StoreBase& store, AsyncCall& call, std::vector<Val>& results) const;
