@@ -7,7 +7,8 @@
 #   MODE weft: the component under `WEFT run`, plus the node leg as the live reference.
 # Every leg must give the golden stdout (CASE.stdout, or its SHA-256 in CASE.stdout.sha256),
 # the golden stderr when CASE.stderr(.sha256) exists, the expected exit status, and leave the
-# same files in the preopened directory as the other legs. CASE.status is the module's exit
+# same files in the preopened directory as the other legs. CASE.LEG.stdout/.stderr replace the
+# golden file for one reference leg whose runtime deviates (README.md lists why). CASE.status is the module's exit
 # status; a component can only report success or failure through wasi:cli/exit (the adapter
 # maps proc_exit(n != 0) to exit(err)), so components must exit 0 or 1, except that a trap
 # exits 134 under weft as for modules (jco run reports it as 1).
