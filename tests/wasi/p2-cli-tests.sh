@@ -58,7 +58,7 @@ check_exact() {
   fi
 }
 
-for w in exports needs_import run_err; do
+for w in exports needs_import run_err sleep; do
   "$JCO" parse "$HERE/p2/$w.wat" -o "$w.wasm" >/dev/null || { echo "jco parse failed for $w"; exit 1; }
 done
 
@@ -90,6 +90,25 @@ check "missing import named at link time" 1 '' 'wasi:nope/thing@0.1.0' -- run ne
 check "missing import hint" 1 '' 'trap-unknown-imports' -- run needs_import.wasm
 check "--trap-unknown-imports traps on call" 134 '' 'wasi:nope/thing@0.1.0|frob' -- \
   run --trap-unknown-imports needs_import.wasm
+
+# A guest blocked 1 s in pollable.block: suspended on the event loop, so no CPU is burnt.
+TIMEFORMAT='%R %U %S'
+{ time timeout 60 "$WEFT" run sleep.wasm >out.txt 2>err.txt; } 2>time.txt
+status=$?
+read -r real user sys <time.txt
+if [[ $status == 0 ]] && awk -v r="$real" -v u="$user" -v s="$sys" 'BEGIN { exit !(r >= 0.99 && r < 5 && u + s < 0.3) }'; then
+  pass=$((pass + 1)); echo "ok   sleep 1 s via monotonic-clock + pollable.block (${real}s real, ${user}s user, ${sys}s sys)"
+else
+  fail=$((fail + 1)); echo "FAIL sleep: status $status, ${real}s real, ${user}s user, ${sys}s sys"
+fi
+{ time timeout 60 "$WEFT" run --timeout 100ms sleep.wasm >out.txt 2>err.txt; } 2>time.txt
+status=$?
+read -r real user sys <time.txt
+if [[ $status == 124 ]] && grep -q 'timeout' err.txt && awk -v r="$real" 'BEGIN { exit !(r < 0.9) }'; then
+  pass=$((pass + 1)); echo "ok   --timeout ends a guest blocked in poll (${real}s)"
+else
+  fail=$((fail + 1)); echo "FAIL --timeout while blocked: status $status, ${real}s"
+fi
 
 # --- bad binaries
 head -c 200 exports.wasm >truncated.wasm
