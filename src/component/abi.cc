@@ -8,7 +8,9 @@
 // 32 bits when lifting. Lowered NaNs are canonical (the spec's deterministic profile).
 #include "component/abi.h"
 
+#include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 #include <string>
 

@@ -4,7 +4,9 @@
 // multiline `"""` strings). Parsing never crashes on bad input: every failure is a
 // kArgument Error "column N: ..." (1-based, in code points; "line L, column N" past line 1).
 // Printing produces text that ParseWave reads back to the same value (resources excepted).
+#include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <charconv>
 #include <limits>
 #include <cstring>
