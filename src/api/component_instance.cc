@@ -7,6 +7,7 @@
 // (the guest's memory, realloc and handle table). Invariants: every run-time object is owned
 // by the store's ComponentStoreState; an instance's may_enter is false while one of its
 // exports runs (re-entry traps); borrows lowered into a call are gone when it returns.
+#include <algorithm>
 #include <cstring>
 
 #include "api/component_internal.h"
@@ -251,7 +252,8 @@ Error EnterLifted(StoreBase& store, Func::Impl* f, std::span<const Val> params, 
   if (!inst->may_enter) return Trap("cannot enter component instance");
   GuestEnv env(store, inst, f->memory, f->realloc, scope, nullptr);
   abi::Options opts{f->encoding};
-  std::vector<uint64_t> flat;
+  std::vector<uint64_t>& flat = f->scratch_flat;
+  flat.clear();
   WEFT_TRY(abi::LowerParams(env, opts, f->type, params, flat));
   if (flat.size() != f->core_params.size()) {
     return Error::Make(ErrorCode::kInternal, "lowered " + std::to_string(flat.size()) +
@@ -271,12 +273,14 @@ Error ExitLifted(StoreBase& store, Func::Impl* f, std::span<const weft::Val> cor
   InstanceState* inst = f->inst;
   GuestEnv env(store, inst, f->memory, f->realloc, scope, nullptr);
   abi::Options opts{f->encoding};
-  std::vector<uint64_t> flat(core_results.size());
-  for (size_t i = 0; i < core_results.size(); ++i) flat[i] = core_results[i].lo_bits();
-  auto lifted = abi::LiftResults(env, opts, f->type, flat);
+  uint64_t flat[abi::kMaxFlatResults + 1] = {};  // lifted functions have at most one result
+  size_t n = std::min<size_t>(core_results.size(), abi::kMaxFlatResults + 1);
+  for (size_t i = 0; i < n; ++i) flat[i] = core_results[i].lo_bits();
+  // Straight into the caller's vector: its Vals' buffers are reused across calls.
+  Error lifted = abi::LiftResultsInto(env, opts, f->type, std::span<const uint64_t>(flat, n), results);
   if (!lifted.ok()) {
     inst->may_enter = true;
-    return std::move(lifted).error();
+    return lifted;
   }
   if (scope->borrow_count != 0) {
     inst->may_enter = true;
@@ -292,7 +296,6 @@ Error ExitLifted(StoreBase& store, Func::Impl* f, std::span<const weft::Val> cor
     }
   }
   inst->may_enter = true;
-  results = std::move(lifted).value();
   return Error();
 }
 
@@ -320,7 +323,7 @@ Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> pa
     return Error();
   }
   CallScope scope;
-  std::vector<weft::Val> core_args;
+  std::vector<weft::Val>& core_args = f->scratch_args;
   WEFT_TRY(EnterLifted(store, f, params, &scope, core_args));
   weft::Val out[1];
   std::span<weft::Val> core_results(out, f->core_results.size());
@@ -773,6 +776,9 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
           if (it == nullptr) return Bad(off, "instance has no export `" + a.name + "`");
           CItem copy = *it;
           if (copy.sort == ExternSort::kType) {
+            // An `(eq t)` export carries no run-time type of its own: t's binding is it.
+            if (copy.rt.is_null() && copy.type != nullptr) copy.rt = inst->Resolve(copy.type);
+            if (copy.rt.is_null() && a.type != nullptr) copy.rt = inst->Resolve(a.type);
             if (a.type != nullptr && !copy.rt.is_null()) inst->resources[a.type] = copy.rt;
             if (a.type != nullptr) copy.type = a.type;
           }
@@ -842,7 +848,13 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
               continue;
             }
             const CItem* x = it.instance->Find(e.name);
-            if (x != nullptr && !x->rt.is_null()) inst->resources[e.type] = x->rt;
+            if (x == nullptr) continue;
+            ResourceType rt = x->rt;
+            if (rt.is_null() && x->type != nullptr && x->instance == nullptr) {
+              // (eq t) exports of a host instance: t was bound by an earlier import.
+              rt = inst->Resolve(x->type);
+            }
+            if (!rt.is_null()) inst->resources[e.type] = rt;
           }
         }
         if (it.sort != d.desc.sort) {

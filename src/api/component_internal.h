@@ -149,6 +149,9 @@ struct Func::Impl {
   std::vector<ValKind> core_params, core_results;  ///< lifted: the core signature
   std::shared_ptr<const api::HostFuncDef> host;  ///< host function (inst is null)
   std::string name;
+  /// Per-function scratch for lowering (safe: the instance cannot be re-entered meanwhile).
+  std::vector<uint64_t> scratch_flat;
+  std::vector<weft::Val> scratch_args;
   /// Async call in flight (CallAsync → FinishAsync).
   std::unique_ptr<api::CallScope> async_scope;
 };
