@@ -362,6 +362,18 @@ TEST_F(ComponentTest, HostErrorTrapsGuest) {
   EXPECT_NE(r.error().message().find("host says no"), std::string::npos) << r.error().message();
 }
 
+TEST_F(ComponentTest, HostExitEndsGuest) {
+  Linker<State> linker(engine_);
+  DefineImports(linker, false, "0.2.0");
+  ASSERT_TRUE(linker.Root().FuncWrap("reenter", []() -> Error { return Error::Exit(3); }).ok());
+  Instance inst = Inst(linker, Load("component_imports.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  auto r = Call(inst, "reenter", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kExit);
+  EXPECT_EQ(r.error().exit_status(), 3);
+}
+
 // --- component_resources.wat --------------------------------------------------------------
 
 struct File {};
@@ -502,6 +514,29 @@ TEST_F(ComponentTest, NestedComponents) {
   EXPECT_EQ((*r)[0].bits, 42u);
   EXPECT_FALSE(inst.GetFunc("inner", "nope").has_value());
   EXPECT_FALSE(inst.GetFunc("nope", "g").has_value());
+}
+
+TEST_F(ComponentTest, ResourcesAcrossNestedComponents) {
+  Linker<State> linker(engine_);
+  Instance inst = Inst(linker, Load("component_nested_resources.wasm"));
+  ASSERT_FALSE(inst.is_null());
+  // $use makes a thing in $def, lends it back to $def, drops it: $def's dtor runs once.
+  auto r = Call(inst, "roundtrip", {Val::U32(41)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 42u);
+  r = Call(inst, "drops", {});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 1u);
+  // The host holds a thing made by $def and gives it to $use, which drops it.
+  r = Call(inst, "make", {Val::U32(7)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ResourceAny thing = (*r)[0].resource;
+  EXPECT_EQ(thing.rep, 7u);
+  r = Call(inst, "describe", {Val::Own(thing)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].bits, 70u);
+  r = Call(inst, "drops", {});
+  EXPECT_EQ((*r)[0].bits, 2u);
 }
 
 // --- async --------------------------------------------------------------------------------
