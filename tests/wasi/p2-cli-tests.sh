@@ -86,6 +86,8 @@ done
 
 check "run returning err exits 1" 1 '' '' -- run run_err.wasm
 [[ -s err.txt ]] && { fail=$((fail + 1)); echo "FAIL run err printed: $(head -2 err.txt)"; }
+check "invoke INSTANCE#FUNC" 0 '^err$' '' -- run --invoke 'wasi:cli/run@0.2.3#run()' run_err.wasm
+check "invoke instance function by bare name" 0 '^err$' '' -- run --invoke 'run()' run_err.wasm
 check "missing import named at link time" 1 '' 'wasi:nope/thing@0.1.0' -- run needs_import.wasm
 check "missing import hint" 1 '' 'trap-unknown-imports' -- run needs_import.wasm
 check "--trap-unknown-imports traps on call" 134 '' 'wasi:nope/thing@0.1.0|frob' -- \
