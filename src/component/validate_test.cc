@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 
 #include "component/def.h"
@@ -681,6 +682,15 @@ TEST(ComponentNames, ParseAndStronglyUnique) {
   EXPECT_EQ(StronglyUniqueKey("[static]foo.bar"), StronglyUniqueKey("[method]foo.bar"));
   EXPECT_NE(StronglyUniqueKey("[constructor]foo"), StronglyUniqueKey("foo"));
   EXPECT_NE(StronglyUniqueKey("foo-bar"), StronglyUniqueKey("foo"));
+  std::set<std::string> keys;
+  for (const char* n : {"foo", "foo-bar", "[constructor]foo", "[method]foo.bar", "[static]foo.baz", "foo:bar/baz"}) {
+    EXPECT_TRUE(ParseExternName(n, &p, &why)) << n;
+    EXPECT_TRUE(keys.insert(StronglyUniqueKey(n)).second) << n;
+  }
+  for (const char* n : {"foo", "FOO", "foo-BAR", "[constructor]FOO", "[method]foo.BAR", "[static]foo.bar",
+                        "[method]foo.baz", "[method]foo.foo", "[static]foo-BAR.FOO-bar", "foo:bar/BAZ"}) {
+    EXPECT_EQ(keys.count(StronglyUniqueKey(n)), 1u) << n;
+  }
 }
 
 }  // namespace
