@@ -408,6 +408,46 @@ ExternSort SortOf(const SortIdx& s) {
   return ExternSort::kFunc;
 }
 
+struct LowerScratch {
+  bool busy = false;
+  std::vector<uint64_t> flat, flat_results;
+  std::vector<uint32_t> lends;
+  std::vector<Val> params, results;
+};
+
+/// canon lower at run time: lift the guest's core arguments, call the target, lower back.
+Error CallLowered(StoreBase& store, CallerBase& caller, InstanceState* inst, Func::Impl* target,
+                  TypeRef type, const weft::Memory& memory, const weft::Func& realloc,
+                  abi::StringEncoding enc, const std::vector<ValKind>& result_kinds,
+                  std::span<const weft::Val> args, std::span<weft::Val> out, LowerScratch& sc) {
+  sc.flat.resize(args.size());
+  for (size_t i = 0; i < args.size(); ++i) sc.flat[i] = args[i].lo_bits();
+  sc.lends.clear();
+  GuestEnv env(store, inst, memory, realloc, nullptr, &sc.lends);
+  abi::Options opts{enc};
+  Error e = abi::LiftParamsInto(env, opts, type, sc.flat, sc.params);
+  if (e.ok()) e = CallComponentFunc(store, target, sc.params, sc.results, &caller);
+  ReleaseLends(inst, sc.lends);
+  if (!e.ok()) return e;
+  // Big values are not worth keeping alive between calls.
+  auto trim = [](std::vector<Val>& vs) {
+    for (const Val& v : vs) {
+      if (v.items.size() > 64 || v.str.capacity() > 4096) {
+        std::vector<Val>().swap(vs);
+        return;
+      }
+    }
+  };
+  trim(sc.params);
+  sc.flat_results.clear();
+  WEFT_TRY(abi::LowerResults(env, opts, type, sc.results, sc.flat, sc.flat_results));
+  for (size_t i = 0; i < out.size() && i < sc.flat_results.size(); ++i) {
+    out[i] = CoreVal(result_kinds[i], sc.flat_results[i]);
+  }
+  trim(sc.results);
+  return Error();
+}
+
 class Instantiator {
  public:
   Instantiator(StoreBase& store, const Component::Impl& comp)
@@ -594,31 +634,20 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
   }
   std::vector<ValKind> result_kinds = core_type.results;
   abi::StringEncoding enc = c.encoding;
-  HostCallback cb = [inst, target, type, memory, realloc, enc, result_kinds](
+  // Buffers reused across calls of this import; a nested call of the same import (possible
+  // only through funcrefs, since the instance cannot be re-entered) uses fresh ones.
+  auto scratch = std::make_shared<LowerScratch>();
+  HostCallback cb = [inst, target, type, memory, realloc, enc, result_kinds, scratch](
                         CallerBase& caller, std::span<const weft::Val> args,
                         std::span<weft::Val> out) -> Error {
     if (!inst->may_leave) return Trap("cannot leave component instance");
-    StoreBase& store = *caller.store();
-    std::vector<uint64_t> flat(args.size());
-    for (size_t i = 0; i < args.size(); ++i) flat[i] = args[i].lo_bits();
-    std::vector<uint32_t> lends;
-    GuestEnv env(store, inst, memory, realloc, nullptr, &lends);
-    abi::Options opts{enc};
-    auto params = abi::LiftParams(env, opts, type, flat);
-    if (!params.ok()) {
-      ReleaseLends(inst, lends);
-      return std::move(params).error();
-    }
-    std::vector<Val> results;
-    Error e = CallComponentFunc(store, target, *params, results, &caller);
-    ReleaseLends(inst, lends);
-    if (!e.ok()) return e;
-    std::vector<uint64_t> flat_results;
-    WEFT_TRY(abi::LowerResults(env, opts, type, results, flat, flat_results));
-    for (size_t i = 0; i < out.size() && i < flat_results.size(); ++i) {
-      out[i] = CoreVal(result_kinds[i], flat_results[i]);
-    }
-    return Error();
+    LowerScratch local;
+    LowerScratch& sc = scratch->busy ? local : *scratch;
+    sc.busy = true;
+    Error e = CallLowered(*caller.store(), caller, inst, target, type, memory, realloc, enc,
+                          result_kinds, args, out, sc);
+    sc.busy = false;
+    return e;
   };
   return weft::NewHostFunc(store_, core_type, std::move(cb));
 }
