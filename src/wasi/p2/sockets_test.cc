@@ -174,6 +174,54 @@ TEST(SocketsTest, TcpConnectAcceptAndDataBothWays) {
   EXPECT_EQ(p.c.first->Read(10, buf).kind, StreamStatus::kClosed);
 }
 
+TEST(SocketsTest, TcpOverIpv6Loopback) {
+  boost::asio::io_context io;
+  SocketsCtx ctx(io);
+  IpSocketAddress any6;
+  any6.address = IpAddress::V6({0, 0, 0, 0, 0, 0, 0, 1});
+  auto made = TcpSocket::Create(ctx, IpAddressFamily::kIpv6);
+  if (!made.ok() && made.error() == NetErrorCode::kNotSupported) GTEST_SKIP() << "no IPv6";
+  ASSERT_TRUE(made.ok());
+  auto l = made.value();
+  EXPECT_EQ(l->address_family(), IpAddressFamily::kIpv6);
+  // An ipv4 address, or an ipv4-mapped one, on an ipv6 socket is invalid-argument.
+  EXPECT_EQ(l->StartBind(Loopback(0)).error(), NetErrorCode::kInvalidArgument);
+  IpSocketAddress mapped;
+  mapped.address = IpAddress::V6({0, 0, 0, 0, 0, 0xffff, 0x7f00, 1});
+  EXPECT_EQ(l->StartBind(mapped).error(), NetErrorCode::kInvalidArgument);
+  auto bound = l->StartBind(any6);
+  if (!bound.ok() && bound.error() == NetErrorCode::kAddressNotBindable) {
+    GTEST_SKIP() << "no ::1 on this host";
+  }
+  ASSERT_TRUE(bound.ok());
+  ASSERT_TRUE(l->FinishBind().ok());
+  ASSERT_TRUE(l->StartListen().ok());
+  ASSERT_TRUE(l->FinishListen().ok());
+  auto addr = l->LocalAddress();
+  ASSERT_TRUE(addr.ok());
+  EXPECT_EQ(addr.value().address, any6.address);
+  EXPECT_NE(addr.value().port, 0);
+  EXPECT_EQ(addr.value().ToString(), "[::1]:" + std::to_string(addr.value().port));
+
+  auto c = TcpSocket::Create(ctx, IpAddressFamily::kIpv6).value();
+  ASSERT_TRUE(c->StartConnect(addr.value()).ok());
+  auto cp = c->Subscribe();
+  ASSERT_TRUE(WaitReady(io, *cp));
+  auto streams = c->FinishConnect();
+  ASSERT_TRUE(streams.ok()) << NetErrorCodeName(streams.error());
+  auto lp = l->Subscribe();
+  ASSERT_TRUE(WaitReady(io, *lp));
+  auto acc = l->Accept();
+  ASSERT_TRUE(acc.ok());
+  EXPECT_EQ(acc.value().socket->address_family(), IpAddressFamily::kIpv6);
+  EXPECT_EQ(acc.value().socket->RemoteAddress().value().port,
+            c->LocalAddress().value().port);
+  ASSERT_TRUE(WriteAll(io, *streams.value().second, Bytes("six")));
+  EXPECT_EQ(ReadN(io, *acc.value().input, 3), "six");
+  ASSERT_TRUE(c->SetHopLimit(9).ok());
+  EXPECT_EQ(c->HopLimit().value(), 9);
+}
+
 TEST(SocketsTest, TcpLargeTransferWithBackpressure) {
   boost::asio::io_context io;
   SocketsCtx ctx(io);
