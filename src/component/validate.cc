@@ -25,7 +25,8 @@ using wasm::Reader;
 
 constexpr uint32_t kMaxNesting = 32;        // components and component/instance types
 constexpr uint32_t kMaxTypeDepth = 100;     // nesting of one type tree
-constexpr uint64_t kMaxTypeSize = 100'000;  // nodes of one type tree, counted as a tree
+constexpr uint64_t kMaxTypeSize = 1'000'000;  // nodes of one type tree counted as a tree (as wasmparser)
+constexpr size_t kMaxTypeNodes = 1'000'000;  // type nodes per file (each is ~300 bytes)
 constexpr uint32_t kMaxFlatParams = 16;
 constexpr uint32_t kMaxFlatResults = 1;
 
@@ -98,6 +99,18 @@ class Validator {
   }
   bool Mal(uint64_t off, const std::string& msg) { return Fail(ErrorCode::kMalformed, off, msg); }
   bool Inv(uint64_t off, const std::string& msg) { return Fail(ErrorCode::kInvalid, off, msg); }
+  // Validation work that is not proportional to the bytes just read (type comparisons,
+  // flattening, copies per instantiation) is charged to one budget proportional to the input,
+  // and the number of type nodes is capped, so no input makes decoding super-linear.
+  bool Charge(uint64_t n, uint64_t off) {
+    if (budget_ < n) return Inv(off, "component too complex (validation work limit exceeded)");
+    budget_ -= n;
+    return true;
+  }
+  bool CheckNodes(uint64_t off) {
+    if (f_->arena.size() > kMaxTypeNodes) return Inv(off, "too many types (limit " + std::to_string(kMaxTypeNodes) + ")");
+    return true;
+  }
   bool ReaderFail(Reader& r) {
     if (!r.ok()) return Mal(r.error().offset(), r.error().message());
     return Mal(r.offset(), "unexpected end");
@@ -555,6 +568,7 @@ bool Validator::Sections(Reader& r, Scope& s, uint32_t depth) {
         WEFT_CHECK(Count(sr, &n));
         for (uint32_t i = 0; i < n; ++i) {
           uint64_t off = sr.offset();
+          WEFT_CHECK(CheckNodes(off));
           switch (id) {
             case 2:
               WEFT_CHECK(CoreInstance(sr, s));
@@ -632,6 +646,7 @@ bool Validator::Sections(Reader& r, Scope& s, uint32_t depth) {
                 }
                 Matcher m;
                 std::string why;
+                WEFT_CHECK(Charge(Info(atype).size, aoff));
                 if (sub) {
                   if (type->kind != TypeKind::kResource) return Inv(aoff, "ascribed `(sub resource)` for a non-resource");
                   m.bind[atype] = type;
@@ -1118,6 +1133,7 @@ bool Validator::Instance(Reader& r, Scope& s) {
       arg_types.emplace_back(sort, t);
     }
     TypeRef ct = s.components[d.component];
+    WEFT_CHECK(Charge(ct->imports.size() + ct->exports.size() + Info(ct).size, off));
     Matcher m;
     auto decl = declared_.find(ct);
     if (decl != declared_.end()) m.bindable.insert(decl->second.begin(), decl->second.end());
@@ -1534,6 +1550,7 @@ bool Validator::DeclScope(Reader& r, Scope& s, ScopeKind kind, uint32_t depth, T
   WEFT_CHECK(Count(r, &n));
   for (uint32_t i = 0; i < n; ++i) {
     uint64_t doff = r.offset();
+    WEFT_CHECK(CheckNodes(doff));
     uint8_t tag;
     WEFT_CHECK(U8(r, &tag));
     switch (tag) {
@@ -1768,6 +1785,7 @@ bool Validator::AddExport(Scope& s, const std::string& name, ExternSort sort, Ty
   if (sort == ExternSort::kType && IsValueType(type) && Info(type).borrow) {
     return Inv(off, "exported type `" + name + "` contains a borrow handle");
   }
+  WEFT_CHECK(Charge(Info(type).size, off));
   WEFT_CHECK(CheckExportResources(s, sort, type, off));
   *bound = type;
   if (sort == ExternSort::kType) {
@@ -1945,6 +1963,7 @@ bool Validator::Canon(Reader& r, Scope& s, CanonDef* c) {
       WEFT_CHECK(type_idx(&t));
       TypeRef ft = s.types[t];
       if (ft->kind != TypeKind::kFunc) return Inv(off, "canon lift: type index " + std::to_string(t) + " is not a function type");
+      WEFT_CHECK(Charge(Info(ft).size, off));
       c->type = ft;
       WEFT_CHECK(check_realloc());
       if (c->callback >= 0 && !c->async) return Inv(off, "callback requires async");
@@ -1991,6 +2010,7 @@ bool Validator::Canon(Reader& r, Scope& s, CanonDef* c) {
       WEFT_CHECK(check_realloc());
       TypeRef ft = s.funcs[c->func];
       c->type = ft;
+      WEFT_CHECK(Charge(Info(ft).size, off));
       if (c->async) {
         s.core_funcs.push_back(nullptr);  // async lowering ABI: checked when supported
         return true;
