@@ -113,6 +113,11 @@ TEST_F(ComponentTest, ListsOfRecords) {
   ASSERT_EQ(l.items.size(), 3u);
   EXPECT_EQ(l.items[2].items[0].bits, 2u);
   EXPECT_EQ(static_cast<int64_t>(l.items[2].items[1].bits), -2);
+  auto bytes = TypedFunc<std::tuple<std::vector<uint8_t>>, uint32_t>::Make(*inst.GetFunc("byte-len"));
+  ASSERT_TRUE(bytes.ok()) << bytes.error().ToString();
+  auto n = bytes->Call(store_, std::vector<uint8_t>(70000, 1));
+  ASSERT_TRUE(n.ok()) << n.error().ToString();
+  EXPECT_EQ(*n, 70000u);
 }
 
 TEST_F(ComponentTest, SpilledParameters) {

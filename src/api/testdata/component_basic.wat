@@ -3,7 +3,7 @@
 ;; result. Used by src/api/component_test.cc.
 (component
   (core module $m
-    (memory (export "memory") 1)
+    (memory (export "memory") 4)
     (global $heap (mut i32) (i32.const 1024))
     (global $posts (mut i32) (i32.const 0))
     (data (i32.const 512) "none")
@@ -85,6 +85,7 @@
       (i32.store (i32.const 52) (local.get $n))
       (i32.const 48))
     (func (export "nop"))
+    (func (export "byte-len") (param i32 i32) (result i32) (local.get 1))
   )
   (core instance $i (instantiate $m))
   (alias core export $i "memory" (core memory $mem))
@@ -114,4 +115,6 @@
   (func (export "make-points") (param "n" u32) (result (list $point-ex))
     (canon lift (core func $i "make-points") (memory $mem) (realloc $realloc)))
   (func (export "nop") (canon lift (core func $i "nop")))
+  (func (export "byte-len") (param "b" (list u8)) (result u32)
+    (canon lift (core func $i "byte-len") (memory $mem) (realloc $realloc)))
 )
