@@ -920,10 +920,38 @@ NetResult<void> TcpSocket::SetSendBufferSize(uint64_t value) {
   return SetBufferSize(fd.value(), SO_SNDBUF, value);
 }
 
+/// tcp-socket.subscribe: readiness follows the socket's state at the time of each check.
+class TcpSocketPollable final : public Pollable {
+ public:
+  explicit TcpSocketPollable(std::weak_ptr<TcpSocket> s) : s_(std::move(s)) {}
+  bool Ready() override {
+    auto s = s_.lock();
+    if (!s) return true;
+    if (Connecting(*s)) return PollNow(s->fd_->fd(), POLLOUT) != 0;
+    if (s->state_ == TcpSocket::State::kListening) return PollNow(s->fd_->fd(), POLLIN) != 0;
+    return true;
+  }
+  void Wait(boost::asio::io_context& io, std::function<void()> wake) override {
+    auto s = s_.lock();
+    if (!s || Ready()) {
+      boost::asio::post(io, std::move(wake));
+      return;
+    }
+    auto kind = Connecting(*s) ? boost::asio::posix::stream_descriptor::wait_write
+                               : boost::asio::posix::stream_descriptor::wait_read;
+    s->fd_->desc.async_wait(kind,
+                            [wake = std::move(wake)](const boost::system::error_code&) { wake(); });
+  }
+
+ private:
+  static bool Connecting(const TcpSocket& s) {
+    return s.state_ == TcpSocket::State::kConnecting && !s.connect_done_;
+  }
+  std::weak_ptr<TcpSocket> s_;
+};
+
 std::shared_ptr<Pollable> TcpSocket::Subscribe() {
-  if (state_ == State::kConnecting && !connect_done_) return Writable(fd_);
-  if (state_ == State::kListening) return Readable(fd_);
-  return std::make_shared<AlwaysReady>();
+  return std::make_shared<TcpSocketPollable>(weak_from_this());
 }
 
 NetResult<void> TcpSocket::Shutdown(ShutdownType how) {

@@ -182,7 +182,7 @@ enum class ShutdownType : uint8_t { kReceive, kSend, kBoth };
 /// operation that has not been finished is concurrency-conflict; finish-* without start is
 /// not-in-progress (both per the WIT docs and wasmtime). The socket must outlive nothing:
 /// streams and accepted sockets share the descriptor and keep it open.
-class TcpSocket {
+class TcpSocket : public std::enable_shared_from_this<TcpSocket> {
  public:
   /// tcp-create-socket.create-tcp-socket.
   static NetResult<std::shared_ptr<TcpSocket>> Create(SocketsCtx& ctx, IpAddressFamily family);
@@ -229,7 +229,8 @@ class TcpSocket {
   NetResult<uint64_t> SendBufferSize();
   NetResult<void> SetSendBufferSize(uint64_t value);
   /// Ready when a connect has completed (finish-connect will not would-block), when a
-  /// listener has a connection to accept, and always in other states.
+  /// listener has a connection to accept, and always in other states (judged when polled,
+  /// so a pollable taken before start-connect/start-listen follows the socket).
   std::shared_ptr<Pollable> Subscribe();
   /// Needs a connected socket (invalid-state otherwise). Receive: reads report closed;
   /// send: pending bytes are still delivered, then the write side is shut.
@@ -246,6 +247,7 @@ class TcpSocket {
   NetResult<int> Fd() const;  // the descriptor for options, or the state's error
   bool IsBound();
   Streams MakeStreams();
+  friend class TcpSocketPollable;
 
   SocketsCtx* ctx_;
   IpAddressFamily family_;

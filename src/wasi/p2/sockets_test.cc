@@ -351,6 +351,31 @@ TEST(SocketsTest, TcpStateMachineErrors) {
   EXPECT_EQ(listener->StartListen().error(), NetErrorCode::kInvalidState);
 }
 
+TEST(SocketsTest, TcpPollableTakenBeforeConnectFollowsTheSocket) {
+  boost::asio::io_context io;
+  SocketsCtx ctx(io);
+  auto listener = NewTcp(ctx);
+  auto early_listener_pollable = listener->Subscribe();
+  EXPECT_TRUE(early_listener_pollable->Ready());  // default state: nothing to wait for
+  ASSERT_TRUE(listener->StartBind(Loopback(0)).ok());
+  ASSERT_TRUE(listener->FinishBind().ok());
+  ASSERT_TRUE(listener->StartListen().ok());
+  ASSERT_TRUE(listener->FinishListen().ok());
+  // Listening with no pending connection: not ready any more.
+  EXPECT_FALSE(early_listener_pollable->Ready());
+
+  auto c = NewTcp(ctx);
+  auto early = c->Subscribe();
+  ASSERT_TRUE(c->StartConnect(listener->LocalAddress().value()).ok());
+  ASSERT_TRUE(WaitReady(io, *early));
+  EXPECT_TRUE(c->FinishConnect().ok());
+  ASSERT_TRUE(WaitReady(io, *early_listener_pollable));
+  EXPECT_TRUE(listener->Accept().ok());
+  // A pollable outliving its socket reports ready rather than dangling.
+  c.reset();
+  EXPECT_TRUE(early->Ready());
+}
+
 TEST(SocketsTest, TcpConnectRefused) {
   boost::asio::io_context io;
   SocketsCtx ctx(io);
