@@ -25,9 +25,7 @@ WORK=$(mktemp -d /tmp/weft-component-test.XXXXXX)
 # WEFT_ARGS: extra `weft run` options (e.g. a network grant, should weft require one).
 ARGS=() ENVS=() WEFT_ARGS=() STDIN=/dev/null GUEST=$CASE COMPARE_STDERR=1 NEED_FIXTURE=0 NODE=1 JCO_LEG=1
 case $CASE in
-  hello|clocks|random|terminal) ;;
-  # jco run 1.35 garbles large stdout writes (a different SHA-256 on each run): node only.
-  big_output) JCO_LEG=0 ;;
+  hello|clocks|random|terminal|big_output) ;;
   args_env)
     ARGS=(one "two words" --flag "" "ünïcode ✓" "a=b")
     ENVS=("GREETING=hello world" "EMPTY=" "WITH_EQUALS=x=y") ;;

@@ -7,7 +7,6 @@
 // subscribe, non-blocking read). Values that vary are printed as properties.
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "check.h"
 
@@ -57,6 +56,13 @@ IMPORT("io/streams", "[method]input-stream.read") void InputRead(Handle self, ui
 IMPORT("io/streams", "[method]input-stream.subscribe") Handle InputSubscribe(Handle self);
 IMPORT("io/streams", "[resource-drop]input-stream") void InputDrop(Handle self);
 IMPORT("io/error", "[resource-drop]error") void ErrorDrop(Handle self);
+
+// A reference to __wasm_call_ctors stops wasm-ld from wrapping the exports of this command
+// module in ctor/dtor calls: wrapped, every cabi_realloc call (the adapter makes one on its
+// first call, for its state) would run the stdio exit handlers, which write: an import call
+// inside realloc, which the canonical ABI forbids (weft traps; jco run loses the bytes).
+extern void __wasm_call_ctors(void);
+void (*volatile weft_keep_ctors_referenced)(void) = __wasm_call_ctors;
 
 __attribute__((export_name("cabi_realloc"))) void* cabi_realloc(void* old, size_t old_size,
                                                                size_t align, size_t new_size) {
@@ -248,11 +254,12 @@ static void TestStreams(void) {
 }
 
 int main(void) {
-  // Let the adapter set up its state before the first real write (see sockets.c).
-  CHECK(write(1, "", 0) == 0);
   TestRandom();
   TestClocks();
   TestEnvironment();
   TestStreams();
-  DONE();
+  // Leave through exit(): with __wasm_call_ctors referenced (see above), returning from
+  // main would skip the linker's destructor call that flushes stdio.
+  printf("%s\n", check_failures ? "some checks FAILED" : "all checks passed");
+  exit(check_failures ? 1 : 0);
 }

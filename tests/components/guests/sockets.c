@@ -8,7 +8,6 @@
 // are printed.
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "check.h"
 
@@ -101,6 +100,13 @@ IMPORT("sockets/ip-name-lookup", "[method]resolve-address-stream.subscribe") Han
 IMPORT("sockets/ip-name-lookup", "[resource-drop]resolve-address-stream") void ResolveDrop(Handle self);
 
 // The canonical ABI allocates returned lists with the module's cabi_realloc.
+// A reference to __wasm_call_ctors stops wasm-ld from wrapping the exports of this command
+// module in ctor/dtor calls: wrapped, every cabi_realloc call (the adapter makes one on its
+// first call, for its state) would run the stdio exit handlers, which write: an import call
+// inside realloc, which the canonical ABI forbids (weft traps; jco run loses the bytes).
+extern void __wasm_call_ctors(void);
+void (*volatile weft_keep_ctors_referenced)(void) = __wasm_call_ctors;
+
 __attribute__((export_name("cabi_realloc"))) void* cabi_realloc(void* old, size_t old_size,
                                                                size_t align, size_t new_size) {
   (void)old_size;
@@ -465,15 +471,14 @@ static void TestTcpErrors(Handle net) {
 }
 
 int main(void) {
-  // Make the preview1 adapter set up its state (allocated with our cabi_realloc) before the
-  // first real write: under `jco run` 1.35 the bytes of a write during which that happens are
-  // lost (observed; a module that does not export cabi_realloc is unaffected).
-  CHECK(write(1, "", 0) == 0);
   Handle net = InstanceNetwork();
   TestTcp(net);
   TestTcpErrors(net);
   TestUdp(net);
   TestNameLookup(net);
   NetworkDrop(net);
-  DONE();
+  // Leave through exit(): with __wasm_call_ctors referenced (see above), returning from
+  // main would skip the linker's destructor call that flushes stdio.
+  printf("%s\n", check_failures ? "some checks FAILED" : "all checks passed");
+  exit(check_failures ? 1 : 0);
 }
