@@ -72,6 +72,8 @@ check "invoke NAME ARGS form" 0 '^5$' '' -- run --invoke add exports.wasm 2 3
 check "invoke without a result prints nothing" 134 '' 'unreachable' -- run --invoke 'boom()' exports.wasm
 [[ -s out.txt ]] && { fail=$((fail + 1)); echo "FAIL boom printed to stdout"; }
 check "invoke trap message and backtrace" 134 '' 'wasm trap: .*unreachable' -- run --invoke 'boom()' exports.wasm
+check "--timeout stops a computing component" 124 '' 'timeout' -- run --timeout 200ms --invoke 'spin()' exports.wasm
+check "--fuel stops a computing component" 134 '' 'fuel' -- run --fuel 100000 --invoke 'spin()' exports.wasm
 check "invoke wrong argument count" 1 '' 'expected 2 argument\(s\)' -- run --invoke 'add(1)' exports.wasm
 check "invoke bad WAVE value" 1 '' 'argument 1 \(a: u32\)' -- run --invoke 'add("x", 1)' exports.wasm
 check "invoke u32 out of range" 1 '' 'argument 2' -- run --invoke 'add(1, 4294967296)' exports.wasm

@@ -1,6 +1,7 @@
-;; A component with plain exports and no wasi:cli/run: add(u32, u32) -> u32, echo(string)
-;; -> string, sum(list<u32>) -> u32 and boom() (traps). Used by p2-cli-tests.sh for --invoke
-;; and for the refusal of a non-command component.
+;; A component with plain exports and no wasi:cli/run: add(u32, u32) -> u32,
+;; echo(string) -> string, sum(list<u32>) -> u32, boom() (traps) and spin() (loops forever).
+;; Used by p2-cli-tests.sh for --invoke, --timeout, --fuel and for the refusal of a
+;; non-command component.
 (component
   (core module $m
     (memory (export "mem") 1)
@@ -43,7 +44,8 @@
         end
       end
       local.get $s)
-    (func (export "boom") unreachable))
+    (func (export "boom") unreachable)
+    (func (export "spin") (loop $l (br $l))))
   (core instance $i (instantiate $m))
   (alias core export $i "mem" (core memory $mem))
   (alias core export $i "realloc" (core func $realloc))
@@ -53,8 +55,10 @@
   (func $sum (param "xs" (list u32)) (result u32)
     (canon lift (core func $i "sum") (memory $mem) (realloc $realloc)))
   (func $boom (canon lift (core func $i "boom")))
+  (func $spin (canon lift (core func $i "spin")))
   (export "add" (func $add))
   (export "echo" (func $echo))
   (export "sum" (func $sum))
   (export "boom" (func $boom))
+  (export "spin" (func $spin))
 )
