@@ -556,6 +556,58 @@ TEST_F(FilesystemTest, DescriptorLifetimes) {
   EXPECT_NE(e.message().find("nope"), std::string::npos) << e.message();
 }
 
+TEST_F(FilesystemTest, NamesThatAreNotUtf8) {
+  // Host names need not be UTF-8; WIT strings must be: such entries and link targets are
+  // illegal-byte-sequence, and the other entries still come through.
+  WriteHostFile("ok", "");
+  WriteHostFile("bad\xff", "");
+  ASSERT_EQ(symlink("t\xc3(", (root_path_ / "badlink").c_str()), 0);
+  auto s = fs_.ReadDirectory(root_);
+  ASSERT_TRUE(s.ok());
+  int ok = 0, bad = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto e = fs_.ReadDirectoryEntry(s.value().rep);
+    if (!e.ok()) {
+      EXPECT_EQ(e.error(), ErrorCode::kIllegalByteSequence);
+      ++bad;
+      continue;
+    }
+    if (!e.value()) break;
+    ++ok;
+  }
+  EXPECT_EQ(ok, 2);  // "ok" and "badlink"
+  EXPECT_EQ(bad, 1);
+  EXPECT_ERR(fs_.ReadlinkAt(root_, "badlink"), kIllegalByteSequence);
+  // Overlong and surrogate encodings are not UTF-8 either; four-byte forms are.
+  ASSERT_EQ(symlink("\xc0\xaf", (root_path_ / "overlong").c_str()), 0);
+  ASSERT_EQ(symlink("\xed\xa0\x80", (root_path_ / "surrogate").c_str()), 0);
+  ASSERT_EQ(symlink("\xf0\x9f\x98\x80 \xc3\xa9", (root_path_ / "emoji").c_str()), 0);
+  EXPECT_ERR(fs_.ReadlinkAt(root_, "overlong"), kIllegalByteSequence);
+  EXPECT_ERR(fs_.ReadlinkAt(root_, "surrogate"), kIllegalByteSequence);
+  EXPECT_EQ(fs_.ReadlinkAt(root_, "emoji").value(), "\xf0\x9f\x98\x80 \xc3\xa9");
+}
+
+TEST_F(FilesystemTest, SeveralPreopens) {
+  stdfs::create_directory(outer_ / "second");
+  std::ofstream(outer_ / "second" / "two") << "2";
+  FilesystemCtx ctx;
+  ASSERT_TRUE(ctx.AddPreopen({root_path_.string(), "first", true}).ok());
+  ASSERT_TRUE(ctx.AddPreopen({(outer_ / "second").string(), "/abs/second", false}).ok());
+  EXPECT_EQ(ctx.preopen_count(), 2u);
+  auto dirs = ctx.GetDirectories();
+  ASSERT_EQ(dirs.size(), 2u);
+  EXPECT_EQ(std::get<1>(dirs[0]), "first");
+  EXPECT_EQ(std::get<1>(dirs[1]), "/abs/second");
+  uint32_t second = std::get<0>(dirs[1]).rep;
+  EXPECT_TRUE(ctx.StatAt(second, kNoFollow, "two").ok());
+  EXPECT_ERR(ctx.StatAt(std::get<0>(dirs[0]).rep, kNoFollow, "two"), kNoEntry);
+  // Renames and links between preopens with different permissions are not-permitted.
+  EXPECT_ERR(ctx.RenameAt(second, "two", std::get<0>(dirs[0]).rep, "moved"), kNotPermitted);
+  // A FilesystemCtx moves (weft run moves its state into the store) with its descriptors.
+  FilesystemCtx moved = std::move(ctx);
+  EXPECT_TRUE(moved.StatAt(second, kNoFollow, "two").ok());
+}
+
 TEST(FilesystemErrno, WasmtimeTable) {
   struct Case {
     int host;
