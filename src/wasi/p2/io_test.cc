@@ -221,6 +221,16 @@ TEST(Streams, FdOutputPreservesOrderAndLosesNothing) {
   EXPECT_TRUE(got == want);
 }
 
+TEST(Streams, ClosedDescriptorsBehaveLikeWasmtimeStdio) {
+  Pipe pipe;
+  int fd = pipe.r;
+  pipe.CloseRead();  // `fd` is now a closed descriptor (EBADF), as `weft run <&-` gives
+  std::vector<uint8_t> out;
+  EXPECT_EQ(FdInputStream(fd)->Read(10, out).kind, StreamStatus::kClosed);
+  uint8_t byte = 1;
+  EXPECT_EQ(FdOutputStream(fd)->Write(std::span(&byte, 1)).kind, StreamStatus::kOk);
+}
+
 TEST(Streams, FdOutputToClosedPipeIsClosed) {
   std::signal(SIGPIPE, SIG_IGN);
   Pipe pipe;

@@ -34,6 +34,11 @@ class FdIn final : public InputStream {
     if (n < 0) {
       out.resize(old);
       if (errno == EAGAIN || errno == EWOULDBLOCK) return StreamStatus::Ok();
+      if (errno == EBADF) {
+        // A closed std fd reads as end of input (as Rust's stdin does under wasmtime).
+        eof_ = true;
+        return StreamStatus::Closed();
+      }
       return StreamStatus::Failed(std::string("read: ") + std::strerror(errno));
     }
     out.resize(old + static_cast<size_t>(n));
@@ -78,6 +83,8 @@ class FdOut final : public OutputStream {
         ::poll(&p, 1, -1);
         continue;
       }
+      // A closed std fd swallows output (as Rust's stdout does under wasmtime).
+      if (n < 0 && errno == EBADF) return StreamStatus::Ok();
       if (n < 0 && errno == EPIPE) {
         closed_ = true;
         return StreamStatus::Closed();

@@ -13,8 +13,10 @@
 namespace weft::wasi::p2 {
 
 /// An input stream reading `fd` (not owned; -1: a stream that is closed from the start).
+/// A closed descriptor (EBADF) reads as end of input, as wasmtime's stdin does.
 std::shared_ptr<InputStream> FdInputStream(int fd);
-/// An output stream writing `fd` (not owned; -1: closed). EPIPE reports the stream closed.
+/// An output stream writing `fd` (not owned; -1: closed). EPIPE reports the stream closed;
+/// writes to a closed descriptor (EBADF) are dropped and succeed, as wasmtime's stdout does.
 std::shared_ptr<OutputStream> FdOutputStream(int fd);
 
 /// check-write's budget for fd streams: writes of up to this many bytes are accepted at once.
