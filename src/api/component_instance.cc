@@ -245,6 +245,19 @@ Error DropHandle(StoreBase& store, InstanceState* inst, ResourceType rt, uint32_
 
 namespace {
 
+/// Ends a lifted call that failed: borrows lent into it are removed from the callee's table
+/// (their scope is gone) and the instance is reopened.
+void AbandonCall(InstanceState* inst, CallScope* scope) {
+  if (scope != nullptr && scope->borrow_count != 0) {
+    for (uint32_t h = 1; h < inst->table.entries.size(); ++h) {
+      const HandleEntry& e = inst->table.entries[h];
+      if (e.live && !e.own && e.scope == scope) inst->table.Remove(h);
+    }
+    scope->borrow_count = 0;
+  }
+  inst->may_enter = true;
+}
+
 /// Lowers `params` into the callee's core arguments and closes the instance to re-entry.
 Error EnterLifted(StoreBase& store, Func::Impl* f, std::span<const Val> params, CallScope* scope,
                   std::vector<weft::Val>& core_args) {
@@ -254,7 +267,10 @@ Error EnterLifted(StoreBase& store, Func::Impl* f, std::span<const Val> params, 
   abi::Options opts{f->encoding};
   std::vector<uint64_t>& flat = f->scratch_flat;
   flat.clear();
-  WEFT_TRY(abi::LowerParams(env, opts, f->type, params, flat));
+  if (Error e = abi::LowerParams(env, opts, f->type, params, flat)) {
+    AbandonCall(inst, scope);
+    return e;
+  }
   if (flat.size() != f->core_params.size()) {
     return Error::Make(ErrorCode::kInternal, "lowered " + std::to_string(flat.size()) +
                                                  " core arguments for " +
@@ -279,11 +295,11 @@ Error ExitLifted(StoreBase& store, Func::Impl* f, std::span<const weft::Val> cor
   // Straight into the caller's vector: its Vals' buffers are reused across calls.
   Error lifted = abi::LiftResultsInto(env, opts, f->type, std::span<const uint64_t>(flat, n), results);
   if (!lifted.ok()) {
-    inst->may_enter = true;
+    AbandonCall(inst, scope);
     return lifted;
   }
   if (scope->borrow_count != 0) {
-    inst->may_enter = true;
+    AbandonCall(inst, scope);
     return Trap("borrow handles still remain at the end of the call");
   }
   if (!f->post_return.is_null()) {
@@ -291,7 +307,7 @@ Error ExitLifted(StoreBase& store, Func::Impl* f, std::span<const weft::Val> cor
     Error e = f->post_return.Call(store, core_results, std::span<weft::Val>());
     inst->may_leave = true;
     if (!e.ok()) {
-      inst->may_enter = true;
+      AbandonCall(inst, scope);
       return e;
     }
   }
@@ -330,7 +346,7 @@ Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> pa
   for (size_t i = 0; i < core_results.size(); ++i) out[i] = CoreVal(f->core_results[i], 0);
   Error e = f->core.Call(store, core_args, core_results);
   if (!e.ok()) {
-    f->inst->may_enter = true;
+    AbandonCall(f->inst, &scope);
     return e;
   }
   return ExitLifted(store, f, core_results, &scope, results);
@@ -1032,11 +1048,15 @@ Expected<std::unique_ptr<AsyncCall>> Func::CallAsync(StoreBase& store,
                          "argument `" + t->fields[i].name + "`: " + e.message());
     }
   }
-  impl_->async_scope = std::make_unique<api::CallScope>();
+  auto scope = std::make_unique<api::CallScope>();
   std::vector<weft::Val> core_args;
-  WEFT_TRY(api::EnterLifted(store, impl_, params, impl_->async_scope.get(), core_args));
+  WEFT_TRY(api::EnterLifted(store, impl_, params, scope.get(), core_args));
+  impl_->async_scope = std::move(scope);
   auto call = impl_->core.CallAsync(store, std::move(core_args));
-  if (!call.ok()) impl_->inst->may_enter = true;
+  if (!call.ok()) {
+    api::AbandonCall(impl_->inst, impl_->async_scope.get());
+    impl_->async_scope.reset();
+  }
   return call;
 }
 
@@ -1047,13 +1067,16 @@ Error Func::FinishAsync(StoreBase& store, AsyncCall& call, std::vector<Val>& res
   if (call.state() != AsyncCall::State::kDone) {
     return Error::Make(ErrorCode::kArgument, "FinishAsync before the call is done");
   }
-  if (!call.error().ok()) {
-    impl_->inst->may_enter = true;
-    impl_->async_scope.reset();
-    return call.error();
+  if (!impl_->async_scope) {
+    return Error::Make(ErrorCode::kArgument, "FinishAsync without a CallAsync in flight");
   }
-  api::CallScope scope = impl_->async_scope ? *impl_->async_scope : api::CallScope{};
-  Error e = api::ExitLifted(store, impl_, call.results(), &scope, results);
+  Error e;
+  if (!call.error().ok()) {
+    api::AbandonCall(impl_->inst, impl_->async_scope.get());
+    e = call.error();
+  } else {
+    e = api::ExitLifted(store, impl_, call.results(), impl_->async_scope.get(), results);
+  }
   impl_->async_scope.reset();
   return e;
 }
