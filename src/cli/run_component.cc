@@ -13,18 +13,9 @@
 
 #include "cli/run_internal.h"
 #include "cli/run_options.h"
-#include "wasi/p2/io.h"
+#include "wasi/p2/wasi_p2.h"
 #include "weft/component.h"
 #include "weft/weft.h"
-
-#if __has_include("wasi/p2/filesystem.h")
-#include "wasi/p2/filesystem.h"
-#define WEFT_RUN_HAVE_FS 1
-#endif
-#if __has_include("wasi/p2/sockets.h")
-#include "wasi/p2/sockets.h"
-#define WEFT_RUN_HAVE_SOCKETS 1
-#endif
 
 namespace weft::cli {
 
@@ -34,14 +25,10 @@ namespace cm = weft::component;
 namespace p2 = weft::wasi::p2;
 
 struct State {
-  p2::WasiP2Ctx wasi;
-#ifdef WEFT_RUN_HAVE_FS
-  p2::FilesystemCtx fs;
-#endif
-#ifdef WEFT_RUN_HAVE_SOCKETS
-  p2::SocketsCtx sockets;
-#endif
+  p2::WasiP2State wasi;
 };
+
+p2::WasiP2State& GetWasi(State& s) { return s.wasi; }
 
 const char* SortName(cm::ExternSort s) {
   switch (s) {
@@ -176,24 +163,11 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
   }
 
   boost::asio::io_context io;
-  State state{p2::WasiP2Ctx(io, config)
-#ifdef WEFT_RUN_HAVE_FS
-                  ,
-              p2::FilesystemCtx()
-#endif
-#ifdef WEFT_RUN_HAVE_SOCKETS
-                  ,
-              p2::SocketsCtx(io)
-#endif
-  };
-#ifdef WEFT_RUN_HAVE_FS
-  for (const auto& pre : config.preopens) {
-    if (Error e = state.fs.AddPreopen(p2::Preopen{pre.host_path, pre.guest_path, true})) {
-      return Fail(e.message());
-    }
-  }
-#endif
-  Store<State> store(engine, std::move(state));
+  // The network is open to the guest, as the sockets policy's default (wasmtime needs
+  // -S inherit-network for that).
+  auto wasi = p2::WasiP2State::Create(io, std::move(config));
+  if (!wasi.ok()) return Fail(wasi.error().message());
+  Store<State> store(engine, State{std::move(wasi).value()});
   if (o.max_memory_size) {
     StoreLimits limits;
     limits.max_memory_bytes = *o.max_memory_size;
@@ -205,20 +179,7 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
 
   cm::Linker<State> linker(engine);
   linker.TrapUnknownImports(o.trap_unknown_imports);
-  auto get_io = +[](State& s) -> p2::WasiP2Ctx& { return s.wasi; };
-  if (Error e = p2::AddToLinker(linker, get_io)) return Fail(e.message());
-#ifdef WEFT_RUN_HAVE_FS
-  if (Error e = p2::AddFilesystemToLinker(
-          linker, +[](State& s) -> p2::FilesystemCtx& { return s.fs; }, get_io)) {
-    return Fail(e.message());
-  }
-#endif
-#ifdef WEFT_RUN_HAVE_SOCKETS
-  if (Error e = p2::AddSocketsToLinker(
-          linker, +[](State& s) -> p2::SocketsCtx& { return s.sockets; }, get_io)) {
-    return Fail(e.message());
-  }
-#endif
+  if (Error e = p2::AddAllToLinker<State, &GetWasi>(linker)) return Fail(e.message());
   auto pre = linker.InstantiatePre(*component);
   if (!pre.ok()) {
     std::string hint = o.trap_unknown_imports
@@ -265,7 +226,7 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
     return Fail("failed to instantiate `" + o.file + "`: " + e.ToString());
   }
   std::vector<cm::ExternDesc> exports = instance->exports();
-  p2::WasiP2Ctx& ctx = store.data().wasi;
+  p2::WasiP2Ctx& ctx = store.data().wasi.io;
 
   // Calls `f` asynchronously with `params`; results into `results`.
   auto call = [&](const cm::Func& f, std::vector<cm::Val> params,

@@ -216,9 +216,9 @@ Error AddIoToLinker(component::Linker<T>& linker, WasiP2Ctx& (*get)(T&)) {
   return AddIoToLinkerBase(linker, MakeCtxGetter(get));
 }
 
-/// Adds everything of WASI 0.2 this library has: wasi:io, wasi:cli, wasi:clocks, wasi:random.
-/// wasi:filesystem (filesystem.h) and wasi:sockets (sockets.h) have their own state and adders
-/// (TODO(lead): fold them in here once both have landed; `weft run` calls them itself).
+/// Adds wasi:io, wasi:cli, wasi:clocks and wasi:random. wasi:filesystem (filesystem.h) and
+/// wasi:sockets (sockets.h) have their own state and adders; wasi_p2.h's WasiP2State and
+/// AddAllToLinker bundle all of them.
 template <typename T>
 Error AddToLinker(component::Linker<T>& linker, WasiP2Ctx& (*get)(T&)) {
   CtxGetter g = MakeCtxGetter(get);
