@@ -245,10 +245,11 @@ std::shared_ptr<const HostFuncDef> TrapFunc(std::string what) {
 }
 
 std::shared_ptr<const HostResourceDef> UnknownResource(const std::string& name) {
-  // A distinct identity per unknown resource; never freed (one per resolution).
+  // A distinct identity per unknown resource: the definition's own address (stores that
+  // instantiate with it keep the definition alive, so the identity is never reused meanwhile).
   auto def = std::make_shared<HostResourceDef>();
   def->name = name;
-  def->type = ResourceType{new char(0)};
+  def->type = ResourceType{def.get()};
   return def;
 }
 

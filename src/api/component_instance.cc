@@ -950,6 +950,7 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
       slot = std::make_unique<api::RtResource>();
       slot->type = r->type;
       slot->name = r->name;
+      slot->keep = r;
     }
     if (r->dtor) slot->host_dtor = r->dtor;
   };

@@ -111,6 +111,7 @@ struct RtResource {
   weft::Func dtor;                 ///< guest dtor (may be null)
   HostDtor host_dtor;              ///< host dtor (may be empty)
   std::string name;
+  std::shared_ptr<const void> keep;  ///< keeps a linker definition used as identity alive
 };
 
 /// The borrow scope of one lifted call: borrows lowered into the callee during it.
