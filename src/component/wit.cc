@@ -46,60 +46,143 @@ const char* CoreValName(CoreValType t) {
   return "?";
 }
 
-std::string Params(TypeRef f, bool skip_self) {
-  std::string s = "(";
-  bool first = true;
-  for (size_t i = skip_self ? 1 : 0; i < f->fields.size(); ++i) {
-    if (!first) s += ", ";
-    first = false;
-    s += f->fields[i].name + ": " + TypeToString(f->fields[i].type);
+// Appends WIT text for types. Anonymous types are spelled out in full, which for a hostile
+// DAG of types could be huge, so the text of one type is capped at kMaxText characters
+// (ending in "...").
+constexpr size_t kMaxText = 16384;
+
+struct Printer {
+  std::string out;
+  bool truncated = false;
+
+  bool Full() {
+    if (out.size() <= kMaxText) return false;
+    if (!truncated) out += "...";
+    truncated = true;
+    return true;
   }
-  s += ")";
-  if (f->result) s += " -> " + TypeToString(f->result);
-  return s;
+  void Params(TypeRef f, bool skip_self) {
+    out += "(";
+    bool first = true;
+    for (size_t i = skip_self ? 1 : 0; i < f->fields.size() && !Full(); ++i) {
+      if (!first) out += ", ";
+      first = false;
+      out += f->fields[i].name;
+      out += ": ";
+      Type(f->fields[i].type);
+    }
+    out += ")";
+    if (f->result) {
+      out += " -> ";
+      Type(f->result);
+    }
+  }
+  void Type(TypeRef t) {
+    if (Full()) return;
+    if (!t) {
+      out += "_";
+      return;
+    }
+    if (IsPrimitive(t->kind)) {
+      out += PrimName(t->kind);
+      return;
+    }
+    switch (t->kind) {
+      case TypeKind::kResource: out += t->name.empty() ? "resource" : t->name; return;
+      case TypeKind::kFunc:
+        out += t->async ? "async func" : "func";
+        Params(t, false);
+        return;
+      case TypeKind::kInstance: out += "instance"; return;
+      case TypeKind::kComponent: out += "component"; return;
+      case TypeKind::kCoreModule: out += "core module"; return;
+      case TypeKind::kCoreFunc:
+        out += "core func(";
+        for (size_t i = 0; i < t->core_params.size(); ++i) out += (i ? ", " : "") + std::string(CoreValName(t->core_params[i]));
+        out += ") -> (";
+        for (size_t i = 0; i < t->core_results.size(); ++i) out += (i ? ", " : "") + std::string(CoreValName(t->core_results[i]));
+        out += ")";
+        return;
+      default: break;
+    }
+    if (!t->name.empty()) {
+      out += t->name;
+      return;
+    }
+    Structure(t);
+  }
+  void Wrap(const char* open, TypeRef inner, const char* close) {
+    out += open;
+    Type(inner);
+    out += close;
+  }
+  // The structure of a value type, ignoring its own name (for definitions).
+  void Structure(TypeRef t) {
+    switch (t->kind) {
+      case TypeKind::kList: return Wrap("list<", t->elem, ">");
+      case TypeKind::kOption: return Wrap("option<", t->elem, ">");
+      case TypeKind::kResult:
+        if (!t->elem && !t->err) {
+          out += "result";
+        } else if (!t->err) {
+          Wrap("result<", t->elem, ">");
+        } else {
+          Wrap("result<", t->elem, ", ");
+          Wrap("", t->err, ">");
+        }
+        return;
+      case TypeKind::kTuple:
+      case TypeKind::kRecord:
+      case TypeKind::kVariant: {
+        bool tuple = t->kind == TypeKind::kTuple;
+        out += tuple ? "tuple<" : t->kind == TypeKind::kRecord ? "record { " : "variant { ";
+        for (size_t i = 0; i < t->fields.size() && !Full(); ++i) {
+          if (i) out += ", ";
+          const NamedType& f = t->fields[i];
+          if (tuple) {
+            Type(f.type);
+          } else if (t->kind == TypeKind::kRecord) {
+            out += f.name + ": ";
+            Type(f.type);
+          } else {
+            out += f.name;
+            if (f.type) Wrap("(", f.type, ")");
+          }
+        }
+        out += tuple ? ">" : " }";
+        return;
+      }
+      case TypeKind::kEnum:
+      case TypeKind::kFlags:
+        out += t->kind == TypeKind::kEnum ? "enum { " : "flags { ";
+        for (size_t i = 0; i < t->labels.size() && !Full(); ++i) out += (i ? ", " : "") + t->labels[i];
+        out += " }";
+        return;
+      case TypeKind::kOwn: return Type(t->elem);
+      case TypeKind::kBorrow: return Wrap("borrow<", t->elem, ">");
+      case TypeKind::kStream:
+        if (t->elem) return Wrap("stream<", t->elem, ">");
+        out += "stream";
+        return;
+      case TypeKind::kFuture:
+        if (t->elem) return Wrap("future<", t->elem, ">");
+        out += "future";
+        return;
+      default: return Type(t);
+    }
+  }
+};
+
+std::string Params(TypeRef f, bool skip_self) {
+  Printer p;
+  p.Params(f, skip_self);
+  return p.out;
 }
 
-// The structure of a value type, ignoring its own name (for definitions).
 std::string Structure(TypeRef t) {
-  std::string s;
-  auto list = [&](const char* open, const std::vector<std::string>& items, const char* close) {
-    s += open;
-    for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
-    s += close;
-  };
-  switch (t->kind) {
-    case TypeKind::kList: return "list<" + TypeToString(t->elem) + ">";
-    case TypeKind::kOption: return "option<" + TypeToString(t->elem) + ">";
-    case TypeKind::kResult:
-      if (!t->elem && !t->err) return "result";
-      if (!t->err) return "result<" + TypeToString(t->elem) + ">";
-      return "result<" + (t->elem ? TypeToString(t->elem) : std::string("_")) + ", " + TypeToString(t->err) + ">";
-    case TypeKind::kTuple: {
-      std::vector<std::string> items;
-      for (const NamedType& f : t->fields) items.push_back(TypeToString(f.type));
-      list("tuple<", items, ">");
-      return s;
-    }
-    case TypeKind::kRecord: {
-      std::vector<std::string> items;
-      for (const NamedType& f : t->fields) items.push_back(f.name + ": " + TypeToString(f.type));
-      list("record { ", items, " }");
-      return s;
-    }
-    case TypeKind::kVariant: {
-      std::vector<std::string> items;
-      for (const NamedType& f : t->fields) items.push_back(f.type ? f.name + "(" + TypeToString(f.type) + ")" : f.name);
-      list("variant { ", items, " }");
-      return s;
-    }
-    case TypeKind::kEnum: list("enum { ", t->labels, " }"); return s;
-    case TypeKind::kFlags: list("flags { ", t->labels, " }"); return s;
-    case TypeKind::kOwn: return TypeToString(t->elem);
-    case TypeKind::kBorrow: return "borrow<" + TypeToString(t->elem) + ">";
-    case TypeKind::kStream: return t->elem ? "stream<" + TypeToString(t->elem) + ">" : "stream";
-    case TypeKind::kFuture: return t->elem ? "future<" + TypeToString(t->elem) + ">" : "future";
-    default: return TypeToString(t);
-  }
+  Printer p;
+  p.Structure(t);
+  return p.out;
 }
 
 bool Equals(TypeRef a, TypeRef b, int depth) {
@@ -252,25 +335,9 @@ void WorldItem(std::string& out, const ComponentDef& root, const char* dir, cons
 }  // namespace
 
 std::string TypeToString(TypeRef t) {
-  if (!t) return "_";
-  if (IsPrimitive(t->kind)) return PrimName(t->kind);
-  switch (t->kind) {
-    case TypeKind::kResource: return t->name.empty() ? "resource" : t->name;
-    case TypeKind::kFunc: return std::string(t->async ? "async func" : "func") + Params(t, false);
-    case TypeKind::kInstance: return "instance";
-    case TypeKind::kComponent: return "component";
-    case TypeKind::kCoreModule: return "core module";
-    case TypeKind::kCoreFunc: {
-      std::string s = "core func(";
-      for (size_t i = 0; i < t->core_params.size(); ++i) s += (i ? ", " : "") + std::string(CoreValName(t->core_params[i]));
-      s += ") -> (";
-      for (size_t i = 0; i < t->core_results.size(); ++i) s += (i ? ", " : "") + std::string(CoreValName(t->core_results[i]));
-      return s + ")";
-    }
-    default: break;
-  }
-  if (!t->name.empty()) return t->name;
-  return Structure(t);
+  Printer p;
+  p.Type(t);
+  return p.out;
 }
 
 bool TypeEquals(TypeRef a, TypeRef b) { return Equals(a, b, 0); }
