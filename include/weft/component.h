@@ -104,6 +104,12 @@ ResourceType HostResourceType() {
   return ResourceType{&tag};
 }
 
+/// Drops a resource the host owns (an own<...> that a guest function returned, as a Val's
+/// ResourceAny): runs the guest's dtor for a guest-defined type (kTrap if its instance is
+/// running an export), the linker's HostDtor for a host type. Not for borrows. kArgument if
+/// the store knows no such resource type.
+Error ResourceDrop(StoreBase& store, const ResourceAny& resource);
+
 /// An owned handle to a host resource of tag type R: the rep the host chose. Moving it to the
 /// guest (returning it) transfers ownership into the guest's handle table.
 template <typename R>

@@ -225,7 +225,11 @@ Error DropHandle(StoreBase& store, InstanceState* inst, ResourceType rt, uint32_
       return Trap("cannot enter component instance (resource dtor)");
     }
     weft::Val arg[1] = {weft::Val::I32(static_cast<int32_t>(r.rep))};
-    return res->dtor.Call(store, std::span<const weft::Val>(arg, 1), std::span<weft::Val>());
+    bool other = res->owner != inst;
+    if (other) res->owner->may_enter = false;
+    Error e = res->dtor.Call(store, std::span<const weft::Val>(arg, 1), std::span<weft::Val>());
+    if (other) res->owner->may_enter = true;
+    return e;
   }
   if (res->host_dtor) {
     if (caller != nullptr) {
@@ -718,7 +722,9 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
       weft::FuncType ft;
       if (c.kind == CanonDef::Kind::kResourceNew) {
         ft = {{ValKind::kI32}, {ValKind::kI32}};
-        cb = [inst, rt](CallerBase&, std::span<const weft::Val> a, std::span<weft::Val> r) {
+        cb = [inst, rt](CallerBase&, std::span<const weft::Val> a,
+                        std::span<weft::Val> r) -> Error {
+          if (!inst->may_leave) return Trap("cannot leave component instance");
           HandleEntry e;
           e.res = ResourceAny{rt, static_cast<uint32_t>(a[0].i32())};
           e.own = true;
@@ -727,13 +733,16 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
         };
       } else if (c.kind == CanonDef::Kind::kResourceDrop) {
         ft = {{ValKind::kI32}, {}};
-        cb = [inst, rt](CallerBase& caller, std::span<const weft::Val> a, std::span<weft::Val>) {
+        cb = [inst, rt](CallerBase& caller, std::span<const weft::Val> a,
+                        std::span<weft::Val>) -> Error {
+          if (!inst->may_leave) return Trap("cannot leave component instance");
           return DropHandle(*caller.store(), inst, rt, static_cast<uint32_t>(a[0].i32()), &caller);
         };
       } else {
         ft = {{ValKind::kI32}, {ValKind::kI32}};
         cb = [inst, rt](CallerBase&, std::span<const weft::Val> a,
                         std::span<weft::Val> r) -> Error {
+          if (!inst->may_leave) return Trap("cannot leave component instance");
           uint32_t h = static_cast<uint32_t>(a[0].i32());
           WEFT_TRY_ASSIGN(HandleEntry * e, inst->table.Get(h));
           if (e->res.type != rt) {
@@ -1010,6 +1019,24 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
   auto inst = in.Run(0, args, nullptr);
   if (!inst.ok()) return std::move(inst).error();
   return Instance(*inst);
+}
+
+Error ResourceDrop(StoreBase& store, const ResourceAny& resource) {
+  api::RtResource* res = api::ComponentState(store).FindResource(resource.type);
+  if (res == nullptr) {
+    return Error::Make(ErrorCode::kArgument, "ResourceDrop: resource type unknown to this store");
+  }
+  if (res->owner != nullptr) {
+    if (res->dtor.is_null()) return Error();
+    if (!res->owner->may_enter) return api::Trap("cannot enter component instance (resource dtor)");
+    weft::Val arg[1] = {weft::Val::I32(static_cast<int32_t>(resource.rep))};
+    res->owner->may_enter = false;
+    Error e = res->dtor.Call(store, std::span<const weft::Val>(arg, 1), std::span<weft::Val>());
+    res->owner->may_enter = true;
+    return e;
+  }
+  if (res->host_dtor) res->host_dtor(nullptr, store, resource.rep);
+  return Error();
 }
 
 Error Func::Call(StoreBase& store, std::span<const Val> params, std::vector<Val>& results) const {

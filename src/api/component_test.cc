@@ -430,6 +430,11 @@ TEST_F(ComponentTest, HostResources) {
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ((*r)[0].str, "file:b");
   EXPECT_EQ(s.dropped, (std::vector<uint32_t>{0, 1}));
+  // An own the host received and drops itself: the host dtor runs with that rep.
+  r = Call(inst, "give", {Val::String("c")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(ResourceDrop(store_, (*r)[0].resource).ok());
+  EXPECT_EQ(s.dropped, (std::vector<uint32_t>{0, 1, 2}));
   // A resource of another type is refused.
   r = Call(inst, "take", {Val::Own(ResourceAny{HostResourceType<State>(), 0})});
   ASSERT_FALSE(r.ok());
@@ -492,6 +497,16 @@ TEST_F(ComponentTest, GuestResources) {
   EXPECT_EQ((*r)[0].bits, 1u);
   r = Call(inst, "last-drop", {});
   EXPECT_EQ(static_cast<int64_t>((*r)[0].bits), 77);
+  // The host drops an own it holds: the guest dtor runs.
+  r = Call(inst, "new-counter", {Val::U32(5)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(ResourceDrop(store_, (*r)[0].resource).ok());
+  r = Call(inst, "drops", {});
+  EXPECT_EQ((*r)[0].bits, 2u);
+  r = Call(inst, "last-drop", {});
+  EXPECT_EQ(static_cast<int64_t>((*r)[0].bits), 5);
+  EXPECT_EQ(ResourceDrop(store_, ResourceAny{HostResourceType<int>(), 1}).code(),
+            ErrorCode::kArgument);
   // A second instantiation has its own resource type: its counters are not ours.
   Instance other = Inst(linker, Load("component_resources.wasm"));
   r = Call(other, "counter-value", {Val::Borrow(c)});
