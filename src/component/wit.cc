@@ -260,6 +260,10 @@ void InterfaceBody(std::string& out, const ComponentDef& root, const ExternDesc&
         Line(out, indent, "use " + origin->name + ".{" + what + "};");
         continue;
       }
+      if (t->kind == TypeKind::kResource && !t->name.empty() && t->name != e.name) {
+        Line(out, indent, "type " + e.name + " = " + t->name + ";");  // another name for a resource
+        continue;
+      }
       if (t->kind == TypeKind::kResource) {
         std::vector<std::string> members;
         for (const ExternDesc& f : it->exports) {
