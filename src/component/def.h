@@ -135,6 +135,9 @@ struct CanonDef {
 
 /// section 10: import. `desc.type` is resolved (for kType: the bound type; for `(sub
 /// resource)` a fresh abstract kResource node).
+/// Naming: a value type imported or exported as a type (`(eq i)`) is a copy of the type node
+/// whose `name` is the extern name (so WIT printing can say `stream-error`); compare value
+/// types with TypeEquals, never by pointer. Resources are never copied: identity is the node.
 struct ImportDef {
   ExternDesc desc;
 };
@@ -143,9 +146,12 @@ struct ImportDef {
 struct ExportDef {
   std::string name;
   SortIdx item;
-  TypeRef ascribed = nullptr;  ///< the optional externtype, resolved; may be null
+  /// The optional externtype, as written (a `(sub resource)` ascription is a fresh node that
+  /// is bound to the item, not the item's resource); may be null. Prefer `type`.
+  TypeRef ascribed = nullptr;
   /// Resolved type of the exported item (func/instance/component type, or the type
-  /// exported for kType); for kType exports of resources this is the resource node.
+  /// exported for kType); for kType exports of resources this is the resource node. With an
+  /// ascription it is the ascribed type with its resources resolved to the item's.
   TypeRef type = nullptr;
 };
 
