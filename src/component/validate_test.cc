@@ -349,6 +349,72 @@ TEST(ComponentDecode, CanonLiftWithMemoryAndStrings) {
   ExpectInvalid(bad, "realloc must have type");
 }
 
+// Lifts a core function of type (params) -> (results) with `type`; a memory is always
+// available (core memory 0) and passed when `with_memory`; realloc is f0 of a second module
+// with the realloc signature when `with_realloc`.
+Bytes LiftWith(std::initializer_list<uint8_t> params, std::initializer_list<uint8_t> results, Enc type,
+               bool with_memory, bool with_realloc) {
+  Enc opts;
+  uint32_t n = 0;
+  if (with_memory) opts.bytes({0x03, 0x00}), ++n;
+  if (with_realloc) opts.bytes({0x04, 0x01}), ++n;
+  Enc lift = Enc().bytes({0x00, 0x00}).u32(0).u32(n).raw(opts).u32(0);
+  return Component({Section(1, CoreModule(params, results, 1, true)),
+                    Section(1, CoreModule({kI32, kI32, kI32, kI32}, {kI32}, 1)),
+                    VecSection(2, {Instantiate(0), Instantiate(1)}),
+                    VecSection(6, {CoreAliasFunc(0, "f0"), CoreAliasFunc(1, "f0"),
+                                   Enc().bytes({0x00, 0x02, 0x01}).u32(0).name("mem")}),
+                    VecSection(7, {type}), VecSection(8, {lift})});
+}
+
+TEST(ComponentDecode, CanonFlatteningLimits) {
+  constexpr uint8_t kF = 0x7d, kD = 0x7c;  // core f32, f64
+  // 16 u32 params stay flat; 17 spill to one pointer and need memory and realloc.
+  auto params = [](int n) {
+    Enc t = Enc().u8(0x40).u32(static_cast<uint32_t>(n));
+    for (int i = 0; i < n; ++i) t.name("p" + std::to_string(i)).u8(kU32);
+    return t.bytes({0x01, 0x00});
+  };
+  Ok(LiftWith({kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32, kI32}, {},
+              params(16), false, false));
+  Ok(LiftWith({kI32}, {}, params(17), true, true));
+  ExpectInvalid(LiftWith({kI32}, {}, params(17), true, false), "requires a realloc option");
+  ExpectInvalid(LiftWith({kI32}, {}, params(17), false, false), "requires a memory option");
+  // Two flat results go through a return pointer (memory needed, no realloc).
+  // type 0: tuple<u32, u32>; type 1: func() -> 0.
+  Bytes ret = Component({Section(1, CoreModule({}, {kI32}, 1, true)), VecSection(2, {Instantiate(0)}),
+                         VecSection(6, {CoreAliasFunc(0, "f0"), Enc().bytes({0x00, 0x02, 0x01}).u32(0).name("mem")}),
+                         VecSection(7, {Enc().u8(0x6f).u32(2).u8(kU32).u8(kU32), Enc().u8(0x40).u32(0).u8(0x00).u8(0)}),
+                         VecSection(8, {Enc().bytes({0x00, 0x00}).u32(0).u32(1).bytes({0x03, 0x00}).u32(1)})});
+  Ok(ret);
+  // Variant payloads join slot by slot: u32|f32 -> i32, then u64 -> i64: (i32 disc, i64).
+  Enc var = Enc().u8(0x71).u32(3).name("a").bytes({0x01, kU32, 0x00}).name("b").bytes({0x01, kF32, 0x00})
+                .name("c").bytes({0x01, kU64, 0x00});
+  Bytes vb = Component({Section(1, CoreModule({kI32, kI64}, {}, 1)), VecSection(2, {Instantiate(0)}),
+                        VecSection(6, {CoreAliasFunc(0, "f0")}),
+                        VecSection(7, {var, Enc().u8(0x40).u32(1).name("v").u8(0).bytes({0x01, 0x00})}),
+                        VecSection(8, {Enc().bytes({0x00, 0x00}).u32(0).u32(0).u32(1)})});
+  Ok(vb);
+  // Lowering func() -> tuple<u32, u32> gives core (i32) -> () (the return pointer), which
+  // a module importing env.i0: (i32) -> () accepts; one importing (i32) -> (i32) does not.
+  auto lowered = [&](std::initializer_list<uint8_t> results) {
+    return Component({Section(1, CoreModule({}, {}, 1, true)), Section(1, CoreModule({kI32}, results, 1, false, 1)),
+                      VecSection(2, {Instantiate(0)}),
+                      VecSection(6, {Enc().bytes({0x00, 0x02, 0x01}).u32(0).name("mem")}),
+                      VecSection(7, {Enc().u8(0x6f).u32(2).u8(kU32).u8(kU32), Enc().u8(0x40).u32(0).u8(0x00).u8(0)}),
+                      VecSection(10, {ImportFunc("f", 1)}),
+                      VecSection(8, {Enc().bytes({0x01, 0x00}).u32(0).u32(1).bytes({0x03, 0x00})}),
+                      VecSection(2, {Enc().u8(0x01).u32(1).name("i0").u8(0x00).u32(0),
+                                     Enc().u8(0x00).u32(1).u32(1).name("env").u8(0x12).u32(1)})});
+  };
+  Ok(lowered({}));
+  ExpectInvalid(lowered({kI32}), "function type mismatch");
+  // f32 alone stays f32; f32|f64 joins to i64.
+  Ok(LiftWith({kF}, {}, Enc().u8(0x40).u32(1).name("x").u8(kF32).bytes({0x01, 0x00}), false, false));
+  ExpectInvalid(LiftWith({kD}, {}, Enc().u8(0x40).u32(1).name("x").u8(kF32).bytes({0x01, 0x00}), false, false),
+                "does not match");
+}
+
 TEST(ComponentDecode, CanonLowerAndOtherBuiltins) {
   // import f: func(x: u32) -> u32; lower it; a core module imports it as env.i0.
   Bytes m1 = CoreModule({kI32}, {kI32}, 1, false, 1);
