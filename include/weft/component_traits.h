@@ -428,11 +428,10 @@ Expected<TypedFunc<std::tuple<P...>, R>> TypedFunc<std::tuple<P...>, R>::Make(Fu
 template <typename... P, typename R>
 Expected<std::conditional_t<std::is_void_v<R>, std::monostate, R>>
 TypedFunc<std::tuple<P...>, R>::Call(StoreBase& store, const P&... params) const {
-  std::vector<Val> in;
-  in.reserve(sizeof...(P));
-  (in.push_back(ValTraits<P>::ToVal(params)), ...);
+  // A fixed array: typed calls allocate no argument vector.
+  Val in[sizeof...(P) + 1] = {ValTraits<P>::ToVal(params)...};
   std::vector<Val> out;
-  Error e = f_.Call(store, in, out);
+  Error e = f_.Call(store, std::span<const Val>(in, sizeof...(P)), out);
   if (!e.ok()) return e;
   if constexpr (std::is_void_v<R>) {
     return std::monostate{};
