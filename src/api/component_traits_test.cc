@@ -268,5 +268,28 @@ TEST(ComponentTraits, TypesMatch) {
   EXPECT_FALSE(api::TypesMatch(want, fn, same));
 }
 
+TEST(ComponentVersions, Compatibility) {
+  EXPECT_TRUE(api::VersionCompatible("0.2.0", "0.2.12"));
+  EXPECT_TRUE(api::VersionCompatible("0.2.12", "0.2.0"));  // any patch of the same 0.x minor
+  EXPECT_FALSE(api::VersionCompatible("0.2.0", "0.3.0"));
+  EXPECT_FALSE(api::VersionCompatible("0.2.0", "1.2.0"));
+  EXPECT_TRUE(api::VersionCompatible("1.0.0", "1.4.2"));
+  EXPECT_FALSE(api::VersionCompatible("1.0.0", "2.0.0"));
+  EXPECT_TRUE(api::VersionCompatible("0.3.0-rc1", "0.3.0-rc1"));
+  EXPECT_FALSE(api::VersionCompatible("0.3.0-rc1", "0.3.0-rc2"));
+  EXPECT_FALSE(api::VersionCompatible("0.3.0", "0.3.0-rc1"));
+  EXPECT_FALSE(api::VersionCompatible("0.2", "0.2.1"));  // not semver: exact only
+  EXPECT_GT(api::CompareVersions("0.2.12", "0.2.5"), 0);
+  EXPECT_LT(api::CompareVersions("0.2.5", "0.10.0"), 0);
+  EXPECT_EQ(api::CompareVersions("1.2.3", "1.2.3"), 0);
+  std::string_view base, ver;
+  api::SplitVersion("wasi:io/streams@0.2.0", &base, &ver);
+  EXPECT_EQ(base, "wasi:io/streams");
+  EXPECT_EQ(ver, "0.2.0");
+  api::SplitVersion("run", &base, &ver);
+  EXPECT_EQ(base, "run");
+  EXPECT_TRUE(ver.empty());
+}
+
 }  // namespace
 }  // namespace weft::component
