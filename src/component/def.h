@@ -183,6 +183,17 @@ struct Definition {
   uint64_t offset;  ///< byte offset in the file, for messages
 };
 
+/// Debug names from the optional `component-name` custom section (Binary.md "Name Section").
+/// Never validated: a malformed section is ignored (names stay as decoded so far).
+struct ComponentNames {
+  std::string component;  ///< the component's own name, or empty
+  struct Entry {
+    SortIdx item;  ///< the sort and the index named
+    std::string name;
+  };
+  std::vector<Entry> entries;  ///< in section order
+};
+
 /// One component (the root or a nested one). Index spaces are implicit: instantiation
 /// replays `defs` in order, appending to each sort's space as the binary does.
 struct ComponentDef {
@@ -201,6 +212,7 @@ struct ComponentDef {
   /// inspect` and nested instantiation checks.
   TypeRef type = nullptr;
   uint32_t parent = UINT32_MAX;  ///< enclosing component's id, UINT32_MAX for the root
+  ComponentNames names;          ///< from the `component-name` section, if any
 };
 
 /// A whole component binary: the root (components[0]), nested components, and every core

@@ -168,6 +168,7 @@ class Validator {
 
   // ---- sections and productions
   bool Sections(Reader& r, Scope& s, uint32_t depth);
+  void NameSection(Reader& r, ComponentNames* names);
   bool CoreModule(Reader& r, Scope& s, uint64_t off);
   bool ScanCoreModule(Reader& r, Type* mt);
   bool CoreInstance(Reader& r, Scope& s);
@@ -539,6 +540,7 @@ bool Validator::Sections(Reader& r, Scope& s, uint32_t depth) {
       case 0: {  // custom
         std::string_view name;
         WEFT_CHECK(Name(sr, &name));
+        if (name == "component-name") NameSection(sr, &def.names);
         continue;  // contents are not validated (the name section is optional metadata)
       }
       case 1:
@@ -680,6 +682,33 @@ bool Validator::Sections(Reader& r, Scope& s, uint32_t depth) {
     if (!sr.at_end()) return Mal(sr.offset(), "section size mismatch (unconsumed bytes at the end of the section)");
   }
   return true;
+}
+
+// The `component-name` section: best effort, stops at the first malformed byte.
+void Validator::NameSection(Reader& r, ComponentNames* names) {
+  while (!r.at_end()) {
+    uint8_t id;
+    uint32_t size;
+    std::span<const uint8_t> body;
+    if (!r.ReadU8(&id) || !r.ReadVarU32(&size) || !r.ReadBytes(size, &body)) return;
+    Reader sr(body, r.offset() - size);
+    std::string_view nm;
+    if (id == 0) {
+      if (sr.ReadName(&nm)) names->component = std::string(nm);
+      continue;
+    }
+    if (id != 1) continue;
+    weft::component::SortIdx item;
+    uint8_t b, cs = 0;
+    uint32_t n;
+    if (!sr.ReadU8(&b) || b > 5 || (b == 0 && !sr.ReadU8(&cs)) || !sr.ReadVarU32(&n)) return;
+    item.sort = static_cast<Sort>(b);
+    item.core_sort = static_cast<CoreSort>(cs);
+    for (uint32_t i = 0; i < n && !sr.at_end(); ++i) {
+      if (!sr.ReadVarU32(&item.index) || !sr.ReadName(&nm)) return;
+      names->entries.push_back(ComponentNames::Entry{item, std::string(nm)});
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -632,6 +632,12 @@ TEST(ComponentDecode, JcoHelloComponent) {
   EXPECT_EQ(run->exports[0].name, "run");
   EXPECT_EQ(TypeToString(run->exports[0].type), "func() -> result");
   EXPECT_GE(f->modules.size(), 2u);
+  // The component-name section (names as `jco print` shows them).
+  ASSERT_FALSE(root.names.entries.empty());
+  EXPECT_EQ(root.names.entries[0].item.sort, Sort::kCore);
+  EXPECT_EQ(root.names.entries[0].item.core_sort, CoreSort::kFunc);
+  EXPECT_EQ(root.names.entries[0].item.index, 0u);
+  EXPECT_EQ(root.names.entries[0].name, "adapt-wasi_snapshot_preview1-args_get");
   // The streams interface's resource methods resolve to the imported resources.
   const ExternDesc& streams = root.imports[3].desc;
   EXPECT_EQ(streams.name, "wasi:io/streams@0.2.12");
