@@ -680,6 +680,12 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
     }
     return sp.core_funcs[i];
   };
+  if (c.async || c.callback >= 0) {
+    return Error::Make(ErrorCode::kUnlinkable,
+                       std::string("unsupported canonical option `async` on canon ") +
+                           (c.kind == CanonDef::Kind::kLift ? "lift" : "lower"),
+                       off);
+  }
   switch (c.kind) {
     case CanonDef::Kind::kLift: {
       Func::Impl* f = NewFunc();

@@ -586,6 +586,30 @@ TEST_F(ComponentTest, CallAsyncWithSuspendingHost) {
   EXPECT_EQ(results.at(0).str, "hello, async");
 }
 
+TEST_F(ComponentTest, UnsupportedAsyncFeatures) {
+  Linker<State> linker(engine_);
+  for (const char* name : {"component_async_lift.wasm", "component_waitable.wasm"}) {
+    auto c = Component::FromFile(engine_, TestData(name));
+    if (!c.ok()) {
+      // The validator may already refuse it; then it must say why, not crash.
+      EXPECT_FALSE(c.error().message().empty());
+      continue;
+    }
+    auto pre = linker.InstantiatePre(*c);
+    ASSERT_TRUE(pre.ok()) << pre.error().ToString();
+    auto inst = pre->Instantiate(store_);
+    ASSERT_FALSE(inst.ok()) << name;
+    EXPECT_EQ(inst.error().code(), ErrorCode::kUnlinkable);
+    EXPECT_NE(inst.error().message().find("unsupported canonical"), std::string::npos)
+        << inst.error().message();
+  }
+  auto c = Component::FromFile(engine_, TestData("component_waitable.wasm"));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  auto inst = linker.InstantiatePre(*c)->Instantiate(store_);
+  ASSERT_FALSE(inst.ok());
+  EXPECT_EQ(inst.error().message(), "unsupported canonical built-in `waitable-set.new`");
+}
+
 // --- a real jco-made command component ---------------------------------------------------
 
 TEST_F(ComponentTest, HelloCommandSmoke) {
