@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--trap-unknown-imports", run.trap_unknown_imports,
                     "Components: imports weft does not provide trap when called, instead of "
                     "failing at instantiation");
+  run_cmd->add_flag("--inherit-network", run.inherit_network,
+                    "Components: let wasi:sockets create TCP/UDP sockets and resolve names on "
+                    "the host's network (denied by default: access-denied)");
   run_cmd->add_option("--fuel", run.fuel, "Trap with \"all fuel consumed\" after N units of fuel")
       ->type_name("N")
       ->check(kUnsignedInteger);

@@ -28,6 +28,7 @@ struct RunOptions {
   /// --trap-unknown-imports (components): imports the host lacks trap when called instead of
   /// failing instantiation.
   bool trap_unknown_imports = false;
+  bool inherit_network = false;  ///< components: wasi:sockets may use the host network
 };
 
 /// Runs the module; returns the process exit code (errors are printed to stderr).

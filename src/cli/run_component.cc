@@ -163,9 +163,11 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
   }
 
   boost::asio::io_context io;
-  // The network is open to the guest, as the sockets policy's default (wasmtime needs
-  // -S inherit-network for that).
-  auto wasi = p2::WasiP2State::Create(io, std::move(config));
+  // The network is closed unless granted, as in wasmtime (-S inherit-network): sockets and
+  // name lookups then fail with access-denied.
+  p2::SocketsPolicy net;
+  net.allow_tcp = net.allow_udp = net.allow_ip_name_lookup = o.inherit_network;
+  auto wasi = p2::WasiP2State::Create(io, std::move(config), std::move(net));
   if (!wasi.ok()) return Fail(wasi.error().message());
   Store<State> store(engine, State{std::move(wasi).value()});
   if (o.max_memory_size) {

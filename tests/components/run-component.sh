@@ -22,7 +22,7 @@ WORK=$(mktemp -d /tmp/weft-component-test.XXXXXX)
 [[ -n ${KEEP_WORK:-} ]] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT  # KEEP_WORK=1 to debug
 
 # Per case: arguments, environment (NAME=VALUE), stdin, which legs apply, what is compared.
-# WEFT_ARGS: extra `weft run` options (e.g. a network grant, should weft require one).
+# WEFT_ARGS: extra `weft run` options (the sockets case needs the network grant).
 ARGS=() ENVS=() WEFT_ARGS=() STDIN=/dev/null GUEST=$CASE COMPARE_STDERR=1 NEED_FIXTURE=0 NODE=1 JCO_LEG=1
 case $CASE in
   hello|clocks|random|terminal|big_output) ;;
@@ -42,7 +42,7 @@ case $CASE in
   poll) STDIN=$WORK/stdin.txt NODE=0  # node 20 reports regular files/pipes as never ready
     printf 'hello world\n' >"$STDIN" ;;
   trap) COMPARE_STDERR=0 ;;  # each runtime words the trap its own way
-  sockets) NODE=0 ;;  # imports wasi:sockets directly: a component only
+  sockets) NODE=0 WEFT_ARGS=(--inherit-network) ;;  # imports wasi:sockets directly: a component only
   direct) NODE=0 ARGS=(first "second arg") ENVS=("A=1" "EMPTY=" "Z=last value") STDIN=$WORK/stdin.txt
     printf 'direct stdin data\n' >"$STDIN" ;;
   *) echo "unknown case $CASE"; exit 2 ;;
