@@ -30,6 +30,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Debian's own nodejs ships npm separately (nodesource's nodejs includes it).
+if ! command -v npm >/dev/null; then
+  echo "install-deps: installing npm" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+
 # npm tools for the component tests (jco, componentize-js, preview2-shim), pinned by
 # package-lock.json; runs only when node_modules is missing or older than the lock file.
 # `npm ci` refuses this lock (npm 11: jco-node-fs 0.3.2 names platform packages that were
