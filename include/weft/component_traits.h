@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace weft::component {
 
@@ -156,16 +158,26 @@ struct ValTraits<std::vector<X>> {
     }();
     return t;
   }
+  // list<u8> travels as packed bytes (component_types.h): one copy each way, and both
+  // forms are accepted from dynamic callers.
   static Val ToVal(const std::vector<X>& xs) {
-    std::vector<Val> items;
-    items.reserve(xs.size());
-    for (const X& x : xs) items.push_back(ValTraits<X>::ToVal(x));
-    return Val::Aggregate(TypeKind::kList, std::move(items));
+    if constexpr (std::is_same_v<X, uint8_t>) {
+      return Val::Bytes(std::span<const uint8_t>(xs));
+    } else {
+      std::vector<Val> items;
+      items.reserve(xs.size());
+      for (const X& x : xs) items.push_back(ValTraits<X>::ToVal(x));
+      return Val::Aggregate(TypeKind::kList, std::move(items));
+    }
   }
   static std::vector<X> FromVal(const Val& v) {
     std::vector<X> xs;
-    xs.reserve(v.items.size());
-    for (const Val& item : v.items) xs.push_back(ValTraits<X>::FromVal(item));
+    if constexpr (std::is_same_v<X, uint8_t>) {
+      AppendListBytes(v, xs);
+    } else {
+      xs.reserve(v.items.size());
+      for (const Val& item : v.items) xs.push_back(ValTraits<X>::FromVal(item));
+    }
     return xs;
   }
 };
@@ -299,7 +311,13 @@ TypeRef StaticFuncType() {
     auto* n = NewStaticType(TypeKind::kFunc);
     size_t i = 0;
     // Parameter names are not part of type matching; these only make messages readable.
-    ((n->fields.push_back(NamedType{"p" + std::to_string(i++), ValTraits<A>::Type()})), ...);
+    // Built by appends: g++-12 -Wrestrict misfires on `"p" + std::to_string(...)`.
+    auto param = [&](TypeRef pt) {
+      std::string name(1, 'p');
+      name += std::to_string(i++);
+      n->fields.push_back(NamedType{std::move(name), pt});
+    };
+    (param(ValTraits<A>::Type()), ...);
     if constexpr (!std::is_void_v<R>) n->result = ValTraits<R>::Type();
     return n;
   }();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -180,6 +181,16 @@ struct ResourceAny {
 ///   Unicode scalar value. kF32/kF64: bits = IEEE bit pattern (f32 in the low 32 bits).
 /// - kString: str (UTF-8).
 /// - kList, kTuple, kRecord (fields in declaration order): items.
+/// - Packed bytes: a value of type list<u8> may instead be *packed*: kind kList, the bytes in
+///   `str` (one char per element), `items` empty (Val::Bytes). Everything in weft that makes
+///   list<u8> values makes the packed form (the canonical ABI's lift/load, ValTraits of
+///   std::vector<uint8_t>, ParseWave, the WASI glue), because a Val per byte costs ~88 bytes
+///   of memory and a trip through the allocator; everything that reads list<u8> accepts both
+///   forms, so host code may still build the element form. Read a list<u8> through
+///   ListLength / ListBytes / AppendListBytes, never through `items` alone. An empty list is
+///   the same in both forms (str and items empty). The packed form is only valid for
+///   list<u8> (CheckVal rejects it for other element types). operator== compares list<u8>
+///   by content, so the packed and element forms of the same bytes are equal.
 /// - kVariant: bits = case index, items = payload (0 or 1 element).
 /// - kEnum: bits = case index. kFlags: bits = bit i set iff label i is present.
 /// - kOption: bits = 0 none / 1 some, items = payload. kResult: bits = 0 ok / 1 error,
@@ -210,6 +221,15 @@ struct Val {
     v.str = std::move(s);
     return v;
   }
+  /// A packed list<u8> (see above) holding `bytes`.
+  static Val Bytes(std::string bytes) {
+    Val v = Make(TypeKind::kList, 0);
+    v.str = std::move(bytes);
+    return v;
+  }
+  static Val Bytes(std::span<const uint8_t> bytes) {
+    return Bytes(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
   static Val Aggregate(TypeKind kind, std::vector<Val> items, uint64_t bits = 0) {
     Val v = Make(kind, bits);
     v.items = std::move(items);
@@ -233,8 +253,27 @@ struct Val {
   }
   float f32() const;
   double f64() const;
-  bool operator==(const Val&) const = default;
+  /// Whether this is a non-empty list<u8> in the packed form.
+  bool packed_bytes() const { return kind == TypeKind::kList && items.empty() && !str.empty(); }
+  /// Structural equality, except that lists compare by elements whichever form they are in:
+  /// a packed list equals a list whose items are u8 Vals of the same bytes.
+  bool operator==(const Val& o) const;
 };
+
+/// Number of elements of a list value in either form.
+inline size_t ListLength(const Val& v) { return v.packed_bytes() ? v.str.size() : v.items.size(); }
+/// Element i (< ListLength) of a list<u8> value in either form.
+inline uint8_t ListByte(const Val& v, size_t i) {
+  return v.packed_bytes() ? static_cast<uint8_t>(v.str[i]) : static_cast<uint8_t>(v.items[i].bits);
+}
+/// Appends the bytes of a list<u8> value in either form (one copy for the packed form).
+void AppendListBytes(const Val& v, std::vector<uint8_t>& out);
+void AppendListBytes(const Val& v, std::string& out);
+/// The bytes of a list<u8> value in either form.
+std::string ListBytes(const Val& v);
+/// Converts a list<u8> value in the element form to the packed form in place (no-op if it
+/// is packed or empty already).
+void PackBytes(Val& v);
 
 /// Checks that `v` is a well-formed value of type `t` (kinds match recursively, case
 /// indices and flag bits in range, chars are scalar values). Error names the path.

@@ -449,7 +449,8 @@ Error CallLowered(StoreBase& store, CallerBase& caller, InstanceState* inst, Fun
   if (e.ok()) e = CallComponentFunc(store, target, sc.params, sc.results, &caller);
   ReleaseLends(inst, sc.lends);
   if (!e.ok()) return e;
-  // Big values are not worth keeping alive between calls.
+  // Big values are not worth keeping alive between calls (str holds strings and packed
+  // list<u8> bytes, so its capacity covers both).
   auto trim = [](std::vector<Val>& vs) {
     for (const Val& v : vs) {
       if (v.items.size() > 64 || v.str.capacity() > 4096) {

@@ -453,6 +453,16 @@ Error LoadListFromRange(Cx& cx, TypeRef elem, uint32_t ptr, uint32_t length, Val
   }
   WEFT_TRY(cx.CheckRange(ptr, byte_length, Alignment(elem), "list"));
   out.kind = TypeKind::kList;
+  if (elem->kind == TypeKind::kU8) {  // packed bytes (component_types.h): one copy
+    out.items.clear();
+    if (length == 0) {
+      out.str.clear();
+    } else {
+      out.str.assign(reinterpret_cast<const char*>(cx.At(ptr)), length);
+    }
+    return Error::Ok();
+  }
+  out.str.clear();
   out.items.resize(length);
   for (uint32_t i = 0; i < length; ++i) {
     WEFT_TRY(LoadAt(cx, elem, uint64_t{ptr} + uint64_t{i} * size, out.items[i]));
@@ -576,19 +586,32 @@ Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
 
 Error StoreAt(Cx& cx, TypeRef t, const Val& v, uint64_t ptr);
 
-Error StoreListIntoRange(Cx& cx, TypeRef elem, const std::vector<Val>& items, uint32_t& out_ptr) {
+/// Stores the elements of list `v` (either form for list<u8>) and sets out_ptr; the length
+/// to store beside it is ListLength(v).
+Error StoreListIntoRange(Cx& cx, TypeRef elem, const Val& v, uint32_t& out_ptr) {
   const uint32_t size = ElemSize(elem);
-  const uint64_t byte_length = uint64_t{size} * items.size();
+  const size_t length = ListLength(v);
+  const uint64_t byte_length = uint64_t{size} * length;
   if (byte_length > 0xffffffffu) {
-    return Trap("host list of " + std::to_string(items.size()) +
+    return Trap("host list of " + std::to_string(length) +
                 " elements does not fit in a 32-bit memory");
   }
   WEFT_TRY_ASSIGN(uint32_t ptr, cx.Realloc(0, 0, Alignment(elem),
                                            static_cast<uint32_t>(byte_length), "a list"));
+  out_ptr = ptr;
+  if (v.packed_bytes()) {  // well-formed values only pack list<u8> (CheckVal)
+    std::memcpy(cx.At(ptr), v.str.data(), length);
+    return Error::Ok();
+  }
+  const std::vector<Val>& items = v.items;
+  if (elem->kind == TypeKind::kU8 && length != 0) {
+    uint8_t* m = cx.At(ptr);
+    for (size_t i = 0; i < length; ++i) m[i] = static_cast<uint8_t>(items[i].bits);
+    return Error::Ok();
+  }
   for (size_t i = 0; i < items.size(); ++i) {
     WEFT_TRY(StoreAt(cx, elem, items[i], uint64_t{ptr} + uint64_t{i} * size));
   }
-  out_ptr = ptr;
   return Error::Ok();
 }
 
@@ -615,9 +638,9 @@ Error StoreAt(Cx& cx, TypeRef t, const Val& v, uint64_t ptr) {
     }
     case TypeKind::kList: {
       uint32_t begin = 0;
-      WEFT_TRY(StoreListIntoRange(cx, t->elem, v.items, begin));
+      WEFT_TRY(StoreListIntoRange(cx, t->elem, v, begin));
       cx.St(ptr, begin, 4);
-      cx.St(ptr + 4, v.items.size(), 4);
+      cx.St(ptr + 4, ListLength(v), 4);
       return Error::Ok();
     }
     case TypeKind::kRecord:
@@ -758,9 +781,9 @@ Error LowerFlat(Cx& cx, TypeRef t, const Val& v, std::vector<uint64_t>& out) {
     }
     case TypeKind::kList: {
       uint32_t begin = 0;
-      WEFT_TRY(StoreListIntoRange(cx, t->elem, v.items, begin));
+      WEFT_TRY(StoreListIntoRange(cx, t->elem, v, begin));
       out.push_back(begin);
-      out.push_back(v.items.size());
+      out.push_back(ListLength(v));
       return Error::Ok();
     }
     case TypeKind::kRecord:

@@ -2,6 +2,7 @@
 // canonical ABI (which assumes well-formed values) can be fed host-made values safely.
 // Errors name the path to the offending part ("field `name`: element 2: expected string,
 // got u32"); the path is only built on failure, so a successful check allocates nothing.
+// Also Val equality and the list<u8> helpers (either form: packed bytes or u8 items).
 #include <bit>
 #include <string>
 
@@ -88,6 +89,13 @@ Error Check(const Val& v, TypeRef t) {
       return Error::Ok();
     }
     case TypeKind::kList:
+      if (v.packed_bytes()) {
+        if (t->elem->kind != TypeKind::kU8) {
+          return Bad(std::string("packed bytes are a list<u8>, not a list<") + KindName(t->elem->kind) + ">");
+        }
+        return Error::Ok();
+      }
+      if (!v.str.empty()) return Bad("list has both packed bytes and elements");
       for (size_t i = 0; i < v.items.size(); ++i) {
         if (Error e = Check(v.items[i], t->elem)) return In("element " + std::to_string(i), std::move(e));
       }
@@ -159,5 +167,54 @@ Error Check(const Val& v, TypeRef t) {
 }  // namespace
 
 Error CheckVal(const Val& v, TypeRef t) { return Check(v, t); }
+
+bool Val::operator==(const Val& o) const {
+  if (kind != o.kind || bits != o.bits || !(resource == o.resource)) return false;
+  if (kind == TypeKind::kList && (packed_bytes() || o.packed_bytes())) {
+    if (packed_bytes() && o.packed_bytes()) return str == o.str;
+    const Val& packed = packed_bytes() ? *this : o;
+    const Val& other = packed_bytes() ? o : *this;
+    if (!other.str.empty() || other.items.size() != packed.str.size()) return false;
+    for (size_t i = 0; i < packed.str.size(); ++i) {
+      if (!(other.items[i] == Val::U8(static_cast<uint8_t>(packed.str[i])))) return false;
+    }
+    return true;
+  }
+  return str == o.str && items == o.items;
+}
+
+void AppendListBytes(const Val& v, std::vector<uint8_t>& out) {
+  if (v.packed_bytes()) {
+    const auto* p = reinterpret_cast<const uint8_t*>(v.str.data());
+    out.insert(out.end(), p, p + v.str.size());
+    return;
+  }
+  out.reserve(out.size() + v.items.size());
+  for (const Val& b : v.items) out.push_back(static_cast<uint8_t>(b.bits));
+}
+
+void AppendListBytes(const Val& v, std::string& out) {
+  if (v.packed_bytes()) {
+    out += v.str;
+    return;
+  }
+  out.reserve(out.size() + v.items.size());
+  for (const Val& b : v.items) out.push_back(static_cast<char>(static_cast<uint8_t>(b.bits)));
+}
+
+std::string ListBytes(const Val& v) {
+  if (v.packed_bytes()) return v.str;
+  std::string out;
+  AppendListBytes(v, out);
+  return out;
+}
+
+void PackBytes(Val& v) {
+  if (v.kind != TypeKind::kList || v.items.empty()) return;
+  std::string bytes;
+  AppendListBytes(v, bytes);
+  v.items.clear();
+  v.str = std::move(bytes);
+}
 
 }  // namespace weft::component

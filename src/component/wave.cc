@@ -137,6 +137,12 @@ void Print(std::string& out, const Val& v, TypeRef t) {
     case TypeKind::kTuple: {
       const bool list = t->kind == TypeKind::kList;
       out += list ? '[' : '(';
+      if (v.packed_bytes()) {  // list<u8> as packed bytes (component_types.h)
+        for (size_t i = 0; i < v.str.size(); ++i) {
+          if (i) out += ", ";
+          out += std::to_string(static_cast<uint8_t>(v.str[i]));
+        }
+      }
       for (size_t i = 0; i < v.items.size(); ++i) {
         if (i) out += ", ";
         Print(out, v.items[i], list ? t->elem : t->fields[i].type);
@@ -377,6 +383,7 @@ Error Parser::Value(TypeRef t, Val& out) {
         WEFT_TRY(Value(t->elem, out.items.back()));
         if (!Eat(',') && !Peek(']')) return Fail(pos_, "expected `,` or `]`, found " + Found());
       }
+      if (t->elem->kind == TypeKind::kU8) PackBytes(out);  // the packed form (component_types.h)
       return Error::Ok();
     }
     case TypeKind::kTuple: {

@@ -64,12 +64,8 @@ Val SocketAddressVal(const IpSocketAddress& a) {
   return Val::Aggregate(TypeKind::kVariant, {std::move(rec)}, 1);
 }
 
-Val BytesVal(const std::vector<uint8_t>& bytes) {
-  std::vector<Val> items;
-  items.reserve(bytes.size());
-  for (uint8_t b : bytes) items.push_back(Val::U8(b));
-  return Val::Aggregate(TypeKind::kList, std::move(items));
-}
+/// list<u8> in the packed form (component_types.h).
+Val BytesVal(const std::vector<uint8_t>& bytes) { return Val::Bytes(std::span<const uint8_t>(bytes)); }
 
 template <typename Tag>
 Val Own(uint32_t rep) {
@@ -124,12 +120,11 @@ std::optional<IpSocketAddress> SocketAddressFrom(const Val& v) {
 
 std::optional<std::vector<uint8_t>> BytesFrom(const Val& v) {
   if (v.kind != TypeKind::kList) return std::nullopt;
-  std::vector<uint8_t> out;
-  out.reserve(v.items.size());
-  for (const Val& b : v.items) {
+  for (const Val& b : v.items) {  // the element form; the packed form has no items
     if (!IsInt(b)) return std::nullopt;
-    out.push_back(static_cast<uint8_t>(b.bits));
   }
+  std::vector<uint8_t> out;
+  AppendListBytes(v, out);
   return out;
 }
 

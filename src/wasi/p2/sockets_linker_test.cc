@@ -296,8 +296,8 @@ TEST(SocketsLinkerTest, UdpAndNameLookupThroughTheGlue) {
   ASSERT_EQ(list.items.size(), 1u);
   const Val& d = list.items[0];
   ASSERT_EQ(d.items.size(), 2u);
-  ASSERT_EQ(d.items[0].items.size(), 2u);
-  EXPECT_EQ(d.items[0].items[0].bits, uint64_t{'h'});
+  ASSERT_EQ(ListLength(d.items[0]), 2u);
+  EXPECT_EQ(ListByte(d.items[0], 0), uint8_t{'h'});
   EXPECT_EQ(d.items[1].kind, TypeKind::kVariant);
 
   // ip-name-lookup of a numeric address: some(ipv4((127, 0, 0, 1))), then none.

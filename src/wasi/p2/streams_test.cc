@@ -79,11 +79,7 @@ class StreamsTest : public ::testing::Test {
     return Error();
   }
 
-  static std::string Bytes(const cm::Val& list) {
-    std::string s;
-    for (const cm::Val& b : list.items) s += static_cast<char>(b.bits);
-    return s;
-  }
+  static std::string Bytes(const cm::Val& list) { return cm::ListBytes(list); }
   std::string Drain() {
     std::string s;
     char buf[4096];
