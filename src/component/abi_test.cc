@@ -742,6 +742,128 @@ TEST(AbiRoundTrip, MemoryGrowsDuringRealloc) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// list<u8> as packed bytes (component_types.h): lowered from either form, lifted packed.
+
+/// The element form of `bytes`.
+Val ByteItems(const std::string& bytes) {
+  std::vector<Val> items;
+  for (char c : bytes) items.push_back(Val::U8(static_cast<uint8_t>(c)));
+  return Agg(TypeKind::kList, std::move(items));
+}
+
+std::string MemString(const FakeEnv& env, uint64_t ptr, uint64_t n) {
+  return std::string(reinterpret_cast<const char*>(env.mem.data() + ptr), n);
+}
+
+void ExpectPacked(const Val& v, const std::string& bytes) {
+  EXPECT_EQ(v.kind, TypeKind::kList);
+  EXPECT_TRUE(v.items.empty());
+  EXPECT_EQ(v.str, bytes);
+}
+
+TEST(AbiBytes, BothFormsThroughStoreLoadAndCalls) {
+  Types ty;
+  TypeRef lb = ty.List(ty.P(kU8));
+  TypeRef rec = ty.Record({{"n", ty.P(kU32)}, {"b", lb}});
+  const std::string bytes("\x00\x01\x80\xff" "abc", 7);
+  for (const Val& v : {Val::Bytes(bytes), ByteItems(bytes)}) {
+    SCOPED_TRACE(v.packed_bytes() ? "packed" : "items");
+    {  // store / load: one realloc of exactly the bytes, then the bytes themselves.
+      FakeEnv env;
+      ASSERT_TRUE(Store(env, {}, lb, v, 16).ok());
+      EXPECT_EQ(env.calls, (std::vector<ReallocCall>{{0, 0, 1, 7}}));
+      uint32_t ptr = 0, len = 0;
+      std::memcpy(&ptr, &env.mem[16], 4);
+      std::memcpy(&len, &env.mem[20], 4);
+      EXPECT_EQ(ptr, 256u);
+      EXPECT_EQ(len, 7u);
+      EXPECT_EQ(MemString(env, ptr, len), bytes);
+      auto back = Load(env, {}, lb, 16);
+      ASSERT_TRUE(back.ok()) << back.error().message();
+      ExpectPacked(*back, bytes);
+      EXPECT_EQ(*back, v);
+    }
+    {  // flat params, one list<u8> bare and one inside a record.
+      FakeEnv env;
+      TypeRef f = ty.Func({lb, rec}, lb);
+      const std::vector<Val> args = {v, Agg(TypeKind::kRecord, {Val::U32(9), v})};
+      std::vector<uint64_t> flat;
+      ASSERT_TRUE(LowerParams(env, {}, f, args, flat).ok());
+      ASSERT_EQ(flat.size(), 5u);
+      EXPECT_EQ(flat[1], 7u);
+      EXPECT_EQ(flat[4], 7u);
+      EXPECT_EQ(MemString(env, flat[0], 7), bytes);
+      EXPECT_EQ(MemString(env, flat[3], 7), bytes);
+      auto lifted = LiftParams(env, {}, f, flat);
+      ASSERT_TRUE(lifted.ok()) << lifted.error().message();
+      ASSERT_EQ(lifted->size(), 2u);
+      ExpectPacked((*lifted)[0], bytes);
+      ExpectPacked((*lifted)[1].items[1], bytes);
+      EXPECT_EQ(*lifted, args);
+      // Results through the return area (a list is 2 flat values).
+      const uint64_t flat_args[] = {0, 0, 0, 0, 0, 192};
+      std::vector<uint64_t> flat_results;
+      ASSERT_TRUE(LowerResults(env, {}, f, std::span<const Val>(&v, 1), flat_args, flat_results).ok());
+      EXPECT_TRUE(flat_results.empty());
+      const uint64_t ret[] = {192};
+      auto result = LiftResults(env, {}, f, ret);
+      ASSERT_TRUE(result.ok()) << result.error().message();
+      ExpectPacked((*result)[0], bytes);
+      EXPECT_EQ((*result)[0], v);
+    }
+  }
+}
+
+TEST(AbiBytes, EmptyLargeAndReused) {
+  Types ty;
+  TypeRef lb = ty.List(ty.P(kU8));
+  {  // The empty list: the same in both forms, nothing copied.
+    FakeEnv env;
+    ASSERT_TRUE(Store(env, {}, lb, Val::Bytes(std::string()), 16).ok());
+    auto back = Load(env, {}, lb, 16);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->kind, TypeKind::kList);
+    EXPECT_TRUE(back->items.empty() && back->str.empty());
+  }
+  {  // 1 MiB through a memory that grows inside realloc.
+    FakeEnv env(256, 64);
+    env.grow_on_realloc = true;
+    std::string big(1 << 20, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + (i >> 10));
+    ASSERT_TRUE(Store(env, {}, lb, Val::Bytes(big), 16).ok());
+    auto back = Load(env, {}, lb, 16);
+    ASSERT_TRUE(back.ok()) << back.error().message();
+    EXPECT_TRUE(back->str == big);
+    // The byte length limit of lifting (2^28-1) applies to packed lists too.
+    uint32_t too_long = 1u << 28;
+    std::memcpy(&env.mem[20], &too_long, 4);
+    EXPECT_EQ(Load(env, {}, lb, 16).error().code(), ErrorCode::kTrap);
+  }
+  {  // LiftParamsInto reuse: an element-form list<u8>, packed bytes, then a list<string>
+     // in the same slot never leave stale str or items behind.
+    FakeEnv env;
+    TypeRef fb = ty.Func({lb}, nullptr);
+    TypeRef fs = ty.Func({ty.List(ty.P(kString))}, nullptr);
+    std::vector<Val> out = {ByteItems("old")};
+    std::vector<uint64_t> flat;
+    Val b = Val::Bytes("xyz");
+    ASSERT_TRUE(LowerParams(env, {}, fb, std::span<const Val>(&b, 1), flat).ok());
+    ASSERT_TRUE(LiftParamsInto(env, {}, fb, flat, out).ok());
+    ExpectPacked(out[0], "xyz");
+    Val strs = Agg(TypeKind::kList, {Val::String("s")});
+    flat.clear();
+    ASSERT_TRUE(LowerParams(env, {}, fs, std::span<const Val>(&strs, 1), flat).ok());
+    ASSERT_TRUE(LiftParamsInto(env, {}, fs, flat, out).ok());
+    EXPECT_TRUE(out[0].str.empty());
+    EXPECT_EQ(out[0], strs);
+    flat.clear();
+    ASSERT_TRUE(LowerParams(env, {}, fb, std::span<const Val>(&b, 1), flat).ok());
+    ASSERT_TRUE(LiftParamsInto(env, {}, fb, flat, out).ok());
+    ExpectPacked(out[0], "xyz");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Lifting rules: what the spec accepts leniently.
 
 TEST(AbiLift, LenientValues) {
