@@ -125,6 +125,8 @@ TEST_F(ComponentBytesTest, DynamicCallsSeeBytes) {
   std::vector<Val> params{ValTraits<Bytes>::ToVal(b)};
   ASSERT_TRUE(echo->Call(store_, params, results).ok());
   ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(params[0].packed_bytes());
+  EXPECT_TRUE(results[0].packed_bytes());  // lifted in the packed form
   EXPECT_EQ(ValTraits<Bytes>::FromVal(results[0]), b);
   // The dynamic per-element form of the same list is accepted too.
   std::vector<Val> items;
