@@ -318,6 +318,7 @@ TypeRef StaticFuncType() {
       n->fields.push_back(NamedType{std::move(name), pt});
     };
     (param(ValTraits<A>::Type()), ...);
+    (void)param;  // unused when A is empty (g++-12 -Wunused-but-set-variable)
     if constexpr (!std::is_void_v<R>) n->result = ValTraits<R>::Type();
     return n;
   }();

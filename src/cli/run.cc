@@ -117,9 +117,9 @@ int RunMain(const RunOptions& o) {
   if (Error e = ReadFile(o.file, &bytes)) return Fail(e.message());
   if (component::Component::IsComponentBinary(bytes)) return RunComponent(o, bytes, timeout);
 
+  GuestLimits limits(o, timeout);
   Config engine_config;
-  engine_config.consume_fuel = o.fuel.has_value();
-  engine_config.epoch_interruption = timeout.has_value();
+  limits.Configure(engine_config);
   Engine engine(engine_config);
   auto module = Module::Compile(engine, bytes);
   if (!module.ok()) {
@@ -129,14 +129,7 @@ int RunMain(const RunOptions& o) {
   auto ctx = wasi::WasiCtx::Create(std::move(config));
   if (!ctx.ok()) return Fail(ctx.error().message());
   Store<State> store(engine, State{std::move(ctx).value()});
-  if (o.max_memory_size) {
-    StoreLimits limits;
-    limits.max_memory_bytes = *o.max_memory_size;
-    store.SetLimits(limits);
-  }
-  if (o.fuel) {
-    if (Error e = store.SetFuel(*o.fuel)) return Fail(e.message());
-  }
+  if (Error e = limits.ApplyTo(store)) return Fail(e.message());
 
   Linker<State> linker(engine);
   if (Error e = wasi::AddToLinker(linker, +[](State& s) -> wasi::WasiCtx& { return s.wasi; })) {
@@ -146,44 +139,13 @@ int RunMain(const RunOptions& o) {
   if (!pre.ok()) return Fail("failed to link `" + o.file + "`: " + pre.error().ToString());
 
   // From here on guest code runs (a start function may already), so arm the timeout.
-  Watchdog watchdog;
-  auto stop_timers = [&] {
-    engine.StopEpochTicker();
-    watchdog.Stop();
-  };
-  if (timeout) {
-    watchdog.Start(*timeout, *o.timeout);
-    // ~100 ticks per timeout, 1-10 ms each: precise enough, cheap for the ticker thread.
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
-    uint32_t interval = static_cast<uint32_t>(std::clamp<int64_t>(ms / 100, 1, 10));
-    store.SetEpochDeadline(static_cast<uint64_t>((ms + interval - 1) / interval));
-    store.SetDeadlineAction(DeadlineAction::kTrap);
-    engine.StartEpochTicker(interval);
-  }
-
-  // The outcome of instantiation or the call: ok, exit, or trap.
-  auto finish = [&](Error e) -> int {
-    stop_timers();
-    if (e.ok()) return 0;
-    if (e.code() == ErrorCode::kExit) return e.exit_status();
-    if (e.code() == ErrorCode::kTrap) {
-      if (timeout && e.message().find("interrupt") != std::string::npos) {
-        std::fprintf(stderr, "timeout: guest exceeded %s\n", o.timeout->c_str());
-        return kExitTimeout;
-      }
-      PrintTrap(o.file, e);
-      return kExitTrap;
-    }
-    return Fail("failed to run main module `" + o.file + "`: " + e.ToString());
+  limits.Arm(engine, store);
+  auto finish = [&](const Error& e) {
+    return limits.Finish(e, "failed to run main module `" + o.file + "`");
   };
 
   auto instance = pre->Instantiate(store);
-  if (!instance.ok()) {
-    Error e = std::move(instance).error();
-    if (e.code() == ErrorCode::kTrap || e.code() == ErrorCode::kExit) return finish(std::move(e));
-    stop_timers();
-    return Fail("failed to instantiate `" + o.file + "`: " + e.ToString());
-  }
+  if (!instance.ok()) return limits.FinishInstantiate(instance.error());
 
   if (!o.invoke) {
     std::optional<Func> start = instance->GetFunc("_start");
@@ -192,11 +154,9 @@ int RunMain(const RunOptions& o) {
       if (auto init = instance->GetFunc("_initialize")) {
         return finish(init->Call(store, {}, {}));
       }
-      stop_timers();
       return 0;
     }
     if (!start->type().params.empty() || !start->type().results.empty()) {
-      stop_timers();
       return Fail("`_start` in `" + o.file + "` must have type () -> (), has " +
                   start->type().ToString());
     }
@@ -205,12 +165,10 @@ int RunMain(const RunOptions& o) {
 
   std::optional<Func> func = instance->GetFunc(*o.invoke);
   if (!func) {
-    stop_timers();
     return Fail("`" + o.file + "` has no exported function `" + *o.invoke + "`");
   }
   FuncType type = func->type();
   if (o.args.size() != type.params.size()) {
-    stop_timers();
     return Fail("--invoke " + *o.invoke + ": expected " + std::to_string(type.params.size()) +
                 " argument(s) for " + type.ToString() + ", got " + std::to_string(o.args.size()));
   }
@@ -218,19 +176,18 @@ int RunMain(const RunOptions& o) {
   for (size_t i = 0; i < o.args.size(); ++i) {
     auto v = ParseInvokeArg(o.args[i], type.params[i]);
     if (!v.ok()) {
-      stop_timers();
       return Fail("--invoke " + *o.invoke + ": argument " + std::to_string(i + 1) + ": " +
                   v.error().message());
     }
     args.push_back(*v);
   }
   if (auto init = instance->GetFunc("_initialize")) {
-    if (Error e = init->Call(store, {}, {})) return finish(std::move(e));
+    if (Error e = init->Call(store, {}, {})) return finish(e);
   }
   std::vector<Val> results(type.results.size());
   Error e = func->Call(store, args, results);
-  if (!e.ok()) return finish(std::move(e));
-  stop_timers();
+  if (!e.ok()) return finish(e);
+  limits.Stop();
   for (const Val& v : results) std::printf("%s\n", FormatResult(v).c_str());
   std::fflush(stdout);
   return 0;

@@ -13,6 +13,7 @@
 
 #include "cli/run_internal.h"
 #include "cli/run_options.h"
+#include "weft/component_wave.h"
 #include "wasi/p2/wasi_p2.h"
 #include "weft/component.h"
 #include "weft/weft.h"
@@ -72,48 +73,6 @@ std::optional<std::string> FindInstanceExport(const std::vector<cm::ExternDesc>&
   return std::nullopt;
 }
 
-// Splits "a, [1, 2], \"x,y\"" at top-level commas (outside brackets and string/char quotes).
-std::vector<std::string> SplitWaveArgs(std::string_view text) {
-  std::vector<std::string> parts;
-  std::string cur;
-  int depth = 0;
-  char quote = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote != 0) {
-      cur += c;
-      if (c == '\\' && i + 1 < text.size()) {
-        cur += text[++i];
-      } else if (c == quote) {
-        quote = 0;
-      }
-      continue;
-    }
-    if (c == '"' || c == '\'') quote = c;
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if (c == ')' || c == ']' || c == '}') --depth;
-    if (c == ',' && depth == 0) {
-      parts.push_back(cur);
-      cur.clear();
-      continue;
-    }
-    cur += c;
-  }
-  auto blank = [](const std::string& s) {
-    return std::all_of(s.begin(), s.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); });
-  };
-  if (!blank(cur) || !parts.empty()) parts.push_back(cur);
-  // A trailing comma ("f(1, 2,)") leaves a blank last part: drop it.
-  if (parts.size() > 1 && blank(parts.back())) parts.pop_back();
-  return parts;
-}
-
-std::string Trim(std::string s) {
-  size_t b = s.find_first_not_of(" \t\n");
-  size_t e = s.find_last_not_of(" \t\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
 // Drives an async call to completion: a host suspension waits on the io_context until a
 // waker fires; an epoch yield resumes at once.
 Error Drive(p2::WasiP2Ctx& ctx, boost::asio::io_context& io, AsyncCall& call) {
@@ -153,9 +112,9 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
   config.args.push_back(o.file);
   if (!o.invoke) config.args.insert(config.args.end(), o.args.begin(), o.args.end());
 
+  GuestLimits limits(o, timeout);
   Config engine_config;
-  engine_config.consume_fuel = o.fuel.has_value();
-  engine_config.epoch_interruption = timeout.has_value();
+  limits.Configure(engine_config);
   Engine engine(engine_config);
   auto component = cm::Component::Compile(engine, bytes);
   if (!component.ok()) {
@@ -170,14 +129,7 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
   auto wasi = p2::WasiP2State::Create(io, std::move(config), std::move(net));
   if (!wasi.ok()) return Fail(wasi.error().message());
   Store<State> store(engine, State{std::move(wasi).value()});
-  if (o.max_memory_size) {
-    StoreLimits limits;
-    limits.max_memory_bytes = *o.max_memory_size;
-    store.SetLimits(limits);
-  }
-  if (o.fuel) {
-    if (Error e = store.SetFuel(*o.fuel)) return Fail(e.message());
-  }
+  if (Error e = limits.ApplyTo(store)) return Fail(e.message());
 
   cm::Linker<State> linker(engine);
   linker.TrapUnknownImports(o.trap_unknown_imports);
@@ -190,43 +142,12 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
     return Fail("failed to link `" + o.file + "`: " + pre.error().ToString() + hint);
   }
 
-  Watchdog watchdog;
-  auto stop_timers = [&] {
-    engine.StopEpochTicker();
-    watchdog.Stop();
-  };
-  if (timeout) {
-    watchdog.Start(*timeout, *o.timeout);
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
-    uint32_t interval = static_cast<uint32_t>(std::clamp<int64_t>(ms / 100, 1, 10));
-    store.SetEpochDeadline(static_cast<uint64_t>((ms + interval - 1) / interval));
-    store.SetDeadlineAction(DeadlineAction::kTrap);
-    engine.StartEpochTicker(interval);
-  }
-
-  auto finish = [&](Error e) -> int {
-    stop_timers();
-    std::fflush(stdout);
-    if (e.ok()) return 0;
-    if (e.code() == ErrorCode::kExit) return e.exit_status();
-    if (e.code() == ErrorCode::kTrap) {
-      if (timeout && e.message().find("interrupt") != std::string::npos) {
-        std::fprintf(stderr, "timeout: guest exceeded %s\n", o.timeout->c_str());
-        return kExitTimeout;
-      }
-      PrintTrap(o.file, e);
-      return kExitTrap;
-    }
-    return Fail("failed to run `" + o.file + "`: " + e.ToString());
-  };
+  // From here on guest code runs (a start function may already), so arm the timeout.
+  limits.Arm(engine, store);
+  auto finish = [&](const Error& e) { return limits.Finish(e, "failed to run `" + o.file + "`"); };
 
   auto instance = pre->Instantiate(store);
-  if (!instance.ok()) {
-    Error e = std::move(instance).error();
-    if (e.code() == ErrorCode::kTrap || e.code() == ErrorCode::kExit) return finish(std::move(e));
-    stop_timers();
-    return Fail("failed to instantiate `" + o.file + "`: " + e.ToString());
-  }
+  if (!instance.ok()) return limits.FinishInstantiate(instance.error());
   std::vector<cm::ExternDesc> exports = instance->exports();
   p2::WasiP2Ctx& ctx = store.data().wasi.io;
 
@@ -245,7 +166,6 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
     std::optional<cm::Func> run;
     if (run_name) run = instance->GetFunc(*run_name, "run");
     if (!run) {
-      stop_timers();
       return Fail("`" + o.file +
                   "` is not a command component: it does not export wasi:cli/run@0.2.x "
                   "(use --invoke 'NAME(ARGS)' to call one of its exports). It exports:\n" +
@@ -253,8 +173,8 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
     }
     std::vector<cm::Val> results;
     Error e = call(*run, {}, results);
-    if (!e.ok()) return finish(std::move(e));
-    stop_timers();
+    if (!e.ok()) return finish(e);
+    limits.Stop();
     std::fflush(stdout);
     // run: func() -> result: err means failure without a message (exit status 1).
     if (!results.empty() && results[0].kind == cm::TypeKind::kResult && results[0].bits != 0) {
@@ -264,23 +184,12 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
   }
 
   // --invoke 'name(a, b)' (WAVE arguments) or --invoke name with ARGS one value each.
-  std::string spec = Trim(*o.invoke);
-  std::string name = spec;
-  std::vector<std::string> arg_texts;
-  size_t open = spec.find('(');
-  if (open != std::string::npos) {
-    if (spec.back() != ')') {
-      stop_timers();
-      return Fail("--invoke `" + spec + "`: expected NAME(ARGS) with a closing parenthesis");
-    }
-    name = Trim(spec.substr(0, open));
-    arg_texts = SplitWaveArgs(std::string_view(spec).substr(open + 1, spec.size() - open - 2));
-    if (!o.args.empty()) {
-      stop_timers();
-      return Fail("--invoke `" + spec + "`: give the arguments inside the parentheses only");
-    }
-  } else {
-    arg_texts = o.args;
+  auto call_text = cm::SplitWaveCall(*o.invoke);
+  if (!call_text.ok()) return Fail("--invoke `" + *o.invoke + "`: " + call_text.error().message());
+  const std::string name = call_text->name;
+  const bool parenthesised = o.invoke->find('(') != std::string::npos;
+  if (parenthesised && !o.args.empty()) {
+    return Fail("--invoke `" + *o.invoke + "`: give the arguments inside the parentheses only");
   }
   // "iface#func" names a function in an exported instance; a bare name is a top-level
   // export, or else the one exported instance function of that name.
@@ -296,7 +205,6 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
         for (const cm::ExternDesc& f : e.type->exports) {
           if (f.sort == cm::ExternSort::kFunc && f.name == name) {
             if (func) {
-              stop_timers();
               return Fail("--invoke: `" + name + "` is exported by several instances; write " +
                           "INSTANCE#" + name);
             }
@@ -307,35 +215,40 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
     }
   }
   if (!func) {
-    stop_timers();
     return Fail("`" + o.file + "` has no exported function `" + name + "`. It exports:\n" +
                 DescribeExports(exports));
   }
   cm::TypeRef type = func->type();
-  if (arg_texts.size() != type->fields.size()) {
-    stop_timers();
-    return Fail("--invoke " + name + ": expected " + std::to_string(type->fields.size()) +
-                " argument(s) for " + cm::TypeToString(type) + ", got " +
-                std::to_string(arg_texts.size()));
-  }
   std::vector<cm::Val> params;
-  for (size_t i = 0; i < arg_texts.size(); ++i) {
-    auto v = cm::ParseWave(Trim(arg_texts[i]), type->fields[i].type);
-    if (!v.ok()) {
-      stop_timers();
-      return Fail("--invoke " + name + ": argument " + std::to_string(i + 1) + " (" +
-                  type->fields[i].name + ": " + cm::TypeToString(type->fields[i].type) +
-                  "): " + v.error().message());
+  if (parenthesised) {
+    auto p = cm::ParseWaveArgs(call_text->args, type, call_text->args_offset);
+    if (!p.ok()) {
+      return Fail("--invoke " + name + " " + cm::TypeToString(type) + ": " + p.error().message());
     }
-    params.push_back(std::move(v).value());
+    params = std::move(p).value();
+  } else {
+    if (o.args.size() != type->fields.size()) {
+      return Fail("--invoke " + name + ": expected " + std::to_string(type->fields.size()) +
+                  " argument(s) for " + cm::TypeToString(type) + ", got " +
+                  std::to_string(o.args.size()));
+    }
+    for (size_t i = 0; i < o.args.size(); ++i) {
+      auto v = cm::ParseWave(o.args[i], type->fields[i].type);
+      if (!v.ok()) {
+        return Fail("--invoke " + name + ": argument " + std::to_string(i + 1) + " (" +
+                    type->fields[i].name + ": " + cm::TypeToString(type->fields[i].type) +
+                    "): " + v.error().message());
+      }
+      params.push_back(std::move(v).value());
+    }
   }
   std::vector<cm::Val> results;
   Error e = call(*func, std::move(params), results);
-  if (!e.ok()) return finish(std::move(e));
-  stop_timers();
+  if (!e.ok()) return finish(e);
+  limits.Stop();
   std::fflush(stdout);
-  if (type->result != nullptr && !results.empty()) {
-    std::printf("%s\n", cm::ValToWave(results[0], type->result).c_str());
+  if (type->result != nullptr) {
+    std::printf("%s\n", cm::ResultsToWave(results, type).c_str());
     std::fflush(stdout);
   }
   return 0;

@@ -1,7 +1,9 @@
 // Pieces `weft run` shares between its module path (run.cc) and its component path
-// (run_component.cc): error printing, file reading, trap printing and the timeout watchdog.
+// (run_component.cc): error printing, file reading, trap printing, and GuestLimits (what
+// --timeout, --fuel and --max-memory-size do, and the exit code of a run's outcome).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include "cli/run.h"
 #include "weft/error.h"
+#include "weft/weft.h"
 
 namespace weft::cli {
 
@@ -65,5 +68,77 @@ class Watchdog {
   std::thread thread_;
 };
 
+
+/// --timeout, --fuel and --max-memory-size for one run, and how its outcome becomes weft's exit
+/// code: the same for modules and components.
+class GuestLimits {
+ public:
+  GuestLimits(const RunOptions& o, std::optional<std::chrono::nanoseconds> timeout)
+      : o_(o), timeout_(timeout) {}
+  ~GuestLimits() { Stop(); }
+  /// Engine settings the limits need (fuel, epoch interruption).
+  void Configure(Config& config) const {
+    config.consume_fuel = o_.fuel.has_value();
+    config.epoch_interruption = timeout_.has_value();
+  }
+  /// Memory limit and fuel on a new store; the error message is for Fail().
+  Error ApplyTo(StoreBase& store) const {
+    if (o_.max_memory_size) {
+      StoreLimits limits;
+      limits.max_memory_bytes = *o_.max_memory_size;
+      store.SetLimits(limits);
+    }
+    return o_.fuel ? store.SetFuel(*o_.fuel) : Error();
+  }
+  /// Arms the timeout: call just before guest code can first run (a start function may).
+  void Arm(Engine& engine, StoreBase& store) {
+    if (!timeout_) return;
+    engine_ = &engine;
+    watchdog_.Start(*timeout_, *o_.timeout);
+    // ~100 ticks per timeout, 1-10 ms each: precise enough, cheap for the ticker thread.
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout_).count();
+    uint32_t interval = static_cast<uint32_t>(std::clamp<int64_t>(ms / 100, 1, 10));
+    store.SetEpochDeadline(static_cast<uint64_t>((ms + interval - 1) / interval));
+    store.SetDeadlineAction(DeadlineAction::kTrap);
+    engine.StartEpochTicker(interval);
+  }
+  void Stop() {
+    if (engine_ != nullptr) engine_->StopEpochTicker();
+    engine_ = nullptr;
+    watchdog_.Stop();
+  }
+  /// The exit code for how the guest ended (ok, exit status, trap, timeout); other errors are
+  /// printed after `context` ("failed to run main module `x.wasm`").
+  int Finish(const Error& e, const std::string& context) {
+    Stop();
+    std::fflush(stdout);
+    if (e.ok()) return 0;
+    if (e.code() == ErrorCode::kExit) return e.exit_status();
+    if (e.code() == ErrorCode::kTrap) {
+      if (timeout_ && e.message().find("interrupt") != std::string::npos) {
+        std::fprintf(stderr, "timeout: guest exceeded %s\n", o_.timeout->c_str());
+        return kExitTimeout;
+      }
+      PrintTrap(o_.file, e);
+      return kExitTrap;
+    }
+    return Fail(context + ": " + e.ToString());
+  }
+  /// Instantiation failed: a trap or exit (from a start function) is an outcome like any;
+  /// anything else is reported as an instantiation error.
+  int FinishInstantiate(const Error& e) {
+    if (e.code() == ErrorCode::kTrap || e.code() == ErrorCode::kExit) {
+      return Finish(e, "failed to instantiate `" + o_.file + "`");
+    }
+    Stop();
+    return Fail("failed to instantiate `" + o_.file + "`: " + e.ToString());
+  }
+
+ private:
+  const RunOptions& o_;
+  std::optional<std::chrono::nanoseconds> timeout_;
+  Engine* engine_ = nullptr;
+  Watchdog watchdog_;
+};
 
 }  // namespace weft::cli

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "component/abi.h"
-#include "component/wave.h"
+#include "weft/component_wave.h"
 #include "weft/component_types.h"
 
 namespace weft::component {

@@ -74,12 +74,13 @@ check "invoke without a result prints nothing" 134 '' 'unreachable' -- run --inv
 check "invoke trap message and backtrace" 134 '' 'wasm trap: .*unreachable' -- run --invoke 'boom()' exports.wasm
 check "--timeout stops a computing component" 124 '' 'timeout' -- run --timeout 200ms --invoke 'spin()' exports.wasm
 check "--fuel stops a computing component" 134 '' 'fuel' -- run --fuel 100000 --invoke 'spin()' exports.wasm
-check "invoke wrong argument count" 1 '' 'expected 2 argument\(s\)' -- run --invoke 'add(1)' exports.wasm
-check "invoke bad WAVE value" 1 '' 'argument 1 \(a: u32\)' -- run --invoke 'add("x", 1)' exports.wasm
-check "invoke u32 out of range" 1 '' 'argument 2' -- run --invoke 'add(1, 4294967296)' exports.wasm
+check "invoke wrong argument count" 1 '' 'missing argument `b` \(2 expected, 1 given\)' -- run --invoke 'add(1)' exports.wasm
+check "invoke bad WAVE value" 1 '' 'column 5: expected an integer' -- run --invoke 'add("x", 1)' exports.wasm
+check "invoke u32 out of range" 1 '' 'column 8: integer 4294967296 is out of range for u32' -- run --invoke 'add(1, 4294967296)' exports.wasm
+check "invoke ARGS bad value" 1 '' 'argument 2 \(b: u32\)' -- run --invoke add exports.wasm 1 x
 check "invoke unknown export lists exports" 1 '' 'no exported function `nope`' -- run --invoke 'nope()' exports.wasm
 grep -qE 'add: func\(a: u32, b: u32\) -> u32' err.txt || { fail=$((fail + 1)); echo "FAIL unknown export: export list lacks add"; }
-check "invoke missing closing parenthesis" 1 '' 'closing parenthesis' -- run --invoke 'add(1, 2' exports.wasm
+check "invoke missing closing parenthesis" 1 '' 'expected the call to end with `\)`' -- run --invoke 'add(1, 2' exports.wasm
 
 check "no wasi:cli/run: refused" 1 '' 'does not export wasi:cli/run' -- run exports.wasm
 for f in 'add: func\(a: u32, b: u32\) -> u32' 'echo: func\(s: string\) -> string' 'sum: func\(xs: list<u32>\) -> u32' 'boom: func\(\)'; do

@@ -1,6 +1,6 @@
-// WAVE (WebAssembly Value Encoding) helpers beyond ValToWave/ParseWave (component_types.h):
-// the `name(args)` call form that `weft run --invoke` takes, with the appendix rules of the
-// WAVE README (comma-separated arguments, trailing `none` options may be omitted), and the
+// WAVE (WebAssembly Value Encoding) helpers beyond ValToWave/ParseWave (component_types.h),
+// for embedders and `weft run --invoke`: the `name(args)` call form with the appendix rules of
+// the WAVE README (comma-separated arguments, trailing `none` options may be omitted), and the
 // printing of call results. Errors are kArgument with a 1-based column into the full text.
 #pragma once
 
