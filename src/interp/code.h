@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "runtime/objects.h"
@@ -49,6 +50,17 @@ const void* const* HandlerTable();
 inline constexpr int kNumVariants = 8;
 const void* const (*VariantTable())[kNumVariants];
 
+/// A pair fusion: when an instruction whose handler is `first` is followed in the code by one
+/// whose handler is `second` (and falls through to it), `first` may be replaced by `fused`,
+/// which does the same work and then jumps straight into `second` (no dispatch). Operand words
+/// are unchanged. A fusable `first` is never an unconditional branch, call or return.
+struct FusedPair {
+  const void* first;
+  const void* second;
+  const void* fused;
+};
+std::span<const FusedPair> FusedPairs();
+
 }  // namespace weft::interp
 
 namespace weft::runtime {
@@ -63,6 +75,12 @@ struct CompiledFunc {
   uint32_t func_index = 0;
   uint32_t const_base = 0;       ///< First slot of the constant pool (after the locals).
   std::vector<uint64_t> consts;  ///< Copied to slots const_base.. on entry.
+  /// Small frames (locals + constants at most kMaxInitImage slots): the initial contents of
+  /// slots param_slots.. (zeroed locals, then the constant pool), padded with zeros to a
+  /// multiple of 4 slots that still fits in frame_slots, so a call sets the frame up with one
+  /// unrolled copy. Empty otherwise (the call zeroes the locals and copies the constants).
+  std::vector<uint64_t> init;
+  static constexpr uint32_t kMaxInitImage = 64;
 };
 
 }  // namespace weft::runtime

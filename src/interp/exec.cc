@@ -8,6 +8,13 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#if defined(WEFT_INTERP_PROFILE)
+#include <cstdio>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#endif
 
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -139,6 +146,7 @@ inline runtime::CompiledFunc* GetCompiled(FuncInst* f) {
 
 const void* const* g_handlers = nullptr;
 const void* const (*g_variants)[kNumVariants] = nullptr;
+std::span<const FusedPair> g_fused;
 
 // Label addresses are only meaningful in the one copy of this function that runs: GCC must
 // not clone it (e.g. constant-propagate the table-publishing call) or inline it.
@@ -150,15 +158,113 @@ const void* const (*g_variants)[kNumVariants] = nullptr;
 
 // Hides a value from the optimiser (keeps small copy loops from becoming library calls).
 #define WEFT_OPAQUE(v) __asm__("" : "+r"(v))
-#if defined(__clang__)
-#define WEFT_SCALAR_LOOP _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")
+
+#if defined(WEFT_INTERP_PROFILE)
+// Profiling build (-DWEFT_INTERP_PROFILE): counts executed handlers and handler pairs and
+// prints the top ones to stderr at exit. For choosing super-instructions, never shipped.
+struct Profile {
+  std::unordered_map<const void*, std::string> names;
+  std::unordered_map<const void*, uint64_t> hits;
+  std::map<std::pair<const void*, const void*>, uint64_t> pairs;
+  const void* prev = nullptr;
+  ~Profile() {
+    auto name = [&](const void* h) {
+      auto it = names.find(h);
+      return it == names.end() ? std::string("?") : it->second;
+    };
+    uint64_t total = 0;
+    std::vector<std::pair<uint64_t, const void*>> v;
+    for (auto& [h, n] : hits) { v.push_back({n, h}); total += n; }
+    std::sort(v.rbegin(), v.rend());
+    std::fprintf(stderr, "dispatches %llu\n", static_cast<unsigned long long>(total));
+    for (size_t i = 0; i < v.size() && i < 40; ++i)
+      std::fprintf(stderr, "  %6.2f%% %s\n", 100.0 * v[i].first / total, name(v[i].second).c_str());
+    std::vector<std::pair<uint64_t, std::pair<const void*, const void*>>> w;
+    for (auto& [k, n] : pairs) w.push_back({n, k});
+    std::sort(w.rbegin(), w.rend());
+    for (size_t i = 0; i < w.size() && i < 40; ++i)
+      std::fprintf(stderr, "  %6.2f%% %s -> %s\n", 100.0 * w[i].first / total,
+                   name(w[i].second.first).c_str(), name(w[i].second.second).c_str());
+  }
+};
+Profile g_profile;
+void ProfileInit(const void* const* table, const void* const (*variants)[kNumVariants]) {
+  static const char* const kExtra[] = {
+#define WEFT_IOP_NAME(n) #n,
+      WEFT_IOPS(WEFT_IOP_NAME)
+#undef WEFT_IOP_NAME
+  };
+  for (size_t i = 0; i < static_cast<size_t>(IOp::kCount); ++i) {
+    const char* t = i < static_cast<size_t>(IOp::kOpCount)
+                        ? wasm::GetOpInfo(static_cast<wasm::Op>(i)).text
+                        : kExtra[i - static_cast<size_t>(IOp::kOpCount) - 1];
+    std::string n = t ? t : "?";
+    g_profile.names.emplace(table[i], n);
+    if (i < static_cast<size_t>(IOp::kOpCount))
+      for (int k = 1; k < kNumVariants; ++k)
+        if (variants[i][k]) g_profile.names.emplace(variants[i][k], n + "/" + std::to_string(k));
+  }
+}
+#define WEFT_PROFILE_HIT(h)                                  \
+  do {                                                       \
+    ++g_profile.hits[h];                                     \
+    ++g_profile.pairs[{g_profile.prev, h}];                  \
+    g_profile.prev = h;                                      \
+  } while (0)
+#define WEFT_PROFILE_INIT(t, v) ProfileInit(t, v)
 #else
-#define WEFT_SCALAR_LOOP
+#define WEFT_PROFILE_HIT(h) (void)0
+#define WEFT_PROFILE_INIT(t, v) (void)0
 #endif
+
+// Pair fusions: (name, X label, X body, X length in words, Y label); handlers after the
+// interpreter instructions in Run.
+#define WEFT_FUSE_PAIRS(X)                                                  \
+  X(FA_Add, L_I32Add, XB_ADD, 5, L_I32Add)                                  \
+  X(FA_Sub, L_I32Add, XB_ADD, 5, L_I32Sub)                                  \
+  X(FA_JNe, L_I32Add, XB_ADD, 5, LX_JumpIfI32Ne)                            \
+  X(FA_JLtU, L_I32Add, XB_ADD, 5, LX_JumpIfI32LtU)                          \
+  X(FA_JLtS, L_I32Add, XB_ADD, 5, LX_JumpIfI32LtS)                          \
+  X(FA_JIf, L_I32Add, XB_ADD, 5, LX_JumpIf)                                 \
+  X(FA_I64Add, L_I32Add, XB_ADD, 5, L_I64Add)                               \
+  X(FA_AndV3, L_I32Add, XB_ADD, 5, L_I32And_V3)                             \
+  X(FA_Ret, L_I32Add, XB_ADD, 5, LX_Ret)                                    \
+  X(FA_Ld8uA4, L_I32Add, XB_ADD, 5, L_I32Load8U_A4)                         \
+  X(FA_Ld8uV3, L_I32Add, XB_ADD, 5, L_I32Load8U_V3)                         \
+  X(FA_LdF64V3, L_I32Add, XB_ADD, 5, L_F64Load_V3)                          \
+  X(FA_LdF64A4, L_I32Add, XB_ADD, 5, L_F64Load_A4)                          \
+  X(FS_JGtU, L_I32Sub, XB_SUB, 5, LX_JumpIfI32GtU)                          \
+  X(FS_Call, L_I32Sub, XB_SUB, 5, LX_CallOp)                                \
+  X(FS_JIf, L_I32Sub, XB_SUB, 5, LX_JumpIf)                                 \
+  X(FS_ShlV3, L_I32Sub, XB_SUB, 5, L_I32Shl_V3)                             \
+  X(FA1_Add, L_I32Add_V1, XB_ADD_V1, 5, L_I32Add)                           \
+  X(FA1_Ld, L_I32Add_V1, XB_ADD_V1, 5, L_I32Load)                           \
+  X(FLd3_AddV5, L_F64Load_V3, XB_F64LOAD_V3, 5, L_F64Add_V5)                \
+  X(FLd3_MulV2, L_F64Load_V3, XB_F64LOAD_V3, 5, L_F64Mul_V2)                \
+  X(FSt2_Add, L_F64Store_V2, XB_F64STORE_V2, 5, L_I32Add)                   \
+  X(FMul2_LdV3, L_F64Mul_V2, XB_F64MUL_V2, 5, L_F64Load_V3)                 \
+  X(FAdd5_St2, L_F64Add_V5, XB_F64ADD_V5, 5, L_F64Store_V2)
 
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
 WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
+  // State that only calls, returns, traps and instance accesses need lives in memory (the
+  // empty asm makes its address escape, so the optimiser cannot promote it to registers):
+  // the loop's registers are left to the hot state (ip, fp, mem, mem_size, accumulators),
+  // which otherwise gets shuffled between registers and the stack at handler boundaries.
+  struct ColdState {
+    runtime::Store* store;
+    ExecState* ex;
+    Frame* entry;
+    Frame* ftop;
+    Instance* inst;
+    runtime::MemoryInst* memi;
+    FuncInst* callee;
+    uint32_t arg;
+    TrapCode trap;
+  };
+  ColdState cs{store, ex, entry, entry + 1, nullptr, nullptr, nullptr, 0, TrapCode::kNone};
+  __asm__ volatile("" : : "r"(&cs) : "memory");
 #define WEFT_H_INVALID(N) \
   L_##N:                  \
   goto LX_Invalid;
@@ -283,21 +389,22 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
 #include "wasm/opcodes.def"
   };
   static_assert(sizeof(kVariants) / sizeof(kVariants[0]) == static_cast<size_t>(IOp::kOpCount));
-  if (store == nullptr) {
+  static const FusedPair kFused[] = {
+#define WEFT_FUSE_ENTRY(F, X, XB, XLEN, Y) {&&X, &&Y, &&F},
+      WEFT_FUSE_PAIRS(WEFT_FUSE_ENTRY)
+#undef WEFT_FUSE_ENTRY
+  };
+  if (cs.store == nullptr) {
     g_handlers = kTable;
     g_variants = kVariants;
+    g_fused = std::span<const FusedPair>(kFused);
+    WEFT_PROFILE_INIT(kTable, kVariants);
     return TrapCode::kNone;
   }
 
   const uint32_t* ip;
-  Frame* ftop = entry + 1;
-  Instance* inst;
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
-  runtime::MemoryInst* memi = nullptr;
-  TrapCode trap = TrapCode::kNone;
-  FuncInst* callee;
-  uint32_t arg;
   // Accumulators: a result passed straight to the next instruction.
   uint64_t acc = 0;
   float acc_f = 0;
@@ -309,6 +416,7 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
   do {                               \
     const void* h_;                  \
     std::memcpy(&h_, ip, sizeof h_); \
+    WEFT_PROFILE_HIT(h_);            \
     goto* h_;                        \
   } while (0)
 #define NEXT(n)  \
@@ -318,20 +426,20 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
   } while (0)
 #define TRAP(code)   \
   do {               \
-    trap = (code);   \
+    cs.trap = (code);   \
     goto trap_exit;  \
   } while (0)
 // After an instance switch: find its memory 0. After anything that may grow it: refresh.
 #define SWITCH_MEM()                                                \
   do {                                                              \
-    memi = inst->memories.empty() ? nullptr : inst->memories[0];    \
+    cs.memi = cs.inst->memories.empty() ? nullptr : cs.inst->memories[0];    \
     RELOAD_MEM();                                                   \
   } while (0)
 #define RELOAD_MEM()          \
   do {                        \
-    if (memi) {               \
-      mem = memi->base;       \
-      mem_size = memi->size;  \
+    if (cs.memi) {               \
+      mem = cs.memi->base;       \
+      mem_size = cs.memi->size;  \
     }                         \
   } while (0)
 #define S(k) (fp + ip[2 + (k)])
@@ -348,10 +456,10 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
   uint8_t* p_ = mem + ea_;
 
   {
-    callee = ftop[-1].func;
-    inst = callee->instance;
+    cs.callee = cs.ftop[-1].func;
+    cs.inst = cs.callee->instance;
     SWITCH_MEM();
-    runtime::CompiledFunc* cf = GetCompiled(callee);
+    runtime::CompiledFunc* cf = GetCompiled(cs.callee);
     ip = cf->code.data();
     DISPATCH();
   }
@@ -719,81 +827,90 @@ LX_Select1Acc:
   NEXT(6);
 
 LX_GlobalSet1Acc:
-  inst->globals[ip[2]]->value[0] = acc;
+  cs.inst->globals[ip[2]]->value[0] = acc;
   NEXT(4);
 
 LX_Ret : {
-  Frame* f = --ftop;
+  Frame* f = --cs.ftop;
   if (WEFT_UNLIKELY(f->ret_ip == nullptr)) goto done;
   ip = f->ret_ip;
   fp = f->ret_fp;
-  inst = f->ret_inst;
-  memi = f->ret_memi;
+  cs.inst = f->ret_inst;
+  cs.memi = f->ret_memi;
   RELOAD_MEM();
   DISPATCH();
 }
 
 LX_CallOp:
-  callee = inst->funcs[ip[2]];
-  arg = ip[3];
+  cs.callee = cs.inst->funcs[ip[2]];
+  cs.arg = ip[3];
   ip += 4;
   goto do_call;
 
 LX_CallIndirectOp : {
-  runtime::TableInst* t = inst->tables[ip[3]];
+  runtime::TableInst* t = cs.inst->tables[ip[3]];
   u32 i = Rd<u32>(S(3));
   if (WEFT_UNLIKELY(i >= t->elems.size())) TRAP(TrapCode::kUndefinedElement);
-  callee = reinterpret_cast<FuncInst*>(static_cast<uintptr_t>(t->elems[i]));
-  if (WEFT_UNLIKELY(callee == nullptr)) TRAP(TrapCode::kUninitializedElement);
-  if (WEFT_UNLIKELY(callee->type_id != ip[2])) TRAP(TrapCode::kIndirectCallTypeMismatch);
-  arg = ip[4];
+  cs.callee = reinterpret_cast<FuncInst*>(static_cast<uintptr_t>(t->elems[i]));
+  if (WEFT_UNLIKELY(cs.callee == nullptr)) TRAP(TrapCode::kUninitializedElement);
+  if (WEFT_UNLIKELY(cs.callee->type_id != ip[2])) TRAP(TrapCode::kIndirectCallTypeMismatch);
+  cs.arg = ip[4];
   ip += 6;
   goto do_call;
 }
 
 do_call : {
-  uint64_t* args = fp + arg;
-  if (callee->host) {
-    const wasm::FuncType& ft = *callee->type;
+  uint64_t* args = fp + cs.arg;
+  if (cs.callee->host) {
+    const wasm::FuncType& ft = *cs.callee->type;
     uint32_t np = runtime::SlotCount(ft.params), nr = runtime::SlotCount(ft.results);
-    ex->ftop = ftop;
-    ex->sp = args + std::max(np, nr);
-    runtime::HostCallContext ctx{store, inst};
-    runtime::HostStatus st = callee->host->callback(callee->host->env, ctx, args);
+    cs.ex->ftop = cs.ftop;
+    cs.ex->sp = args + std::max(np, nr);
+    runtime::HostCallContext ctx{cs.store, cs.inst};
+    runtime::HostStatus st = cs.callee->host->callback(cs.callee->host->env, ctx, args);
     if (st != runtime::HostStatus::kOk) TRAP(TrapCode::kHost);
     RELOAD_MEM();
     DISPATCH();
   }
-  runtime::CompiledFunc* cf = GetCompiled(callee);
+  runtime::CompiledFunc* cf = GetCompiled(cs.callee);
   if (WEFT_UNLIKELY(cf == nullptr)) TRAP(TrapCode::kUnreachable);
-  if (WEFT_UNLIKELY(ftop == ex->frames_end || args + cf->frame_slots > ex->stack_end)) {
+  if (WEFT_UNLIKELY(cs.ftop == cs.ex->frames_end || args + cf->frame_slots > cs.ex->stack_end)) {
     TRAP(TrapCode::kCallStackExhausted);
   }
-  ftop->ret_ip = ip;
-  ftop->ret_fp = fp;
-  ftop->ret_inst = inst;
-  ftop->ret_memi = memi;
-  ftop->func = callee;
-  ++ftop;
+  cs.ftop->ret_ip = ip;
+  cs.ftop->ret_fp = fp;
+  cs.ftop->ret_inst = cs.inst;
+  cs.ftop->ret_memi = cs.memi;
+  cs.ftop->func = cs.callee;
+  ++cs.ftop;
   fp = args;
   {
-    // Frames are small: plain scalar loops, not memset/memcpy calls or vector loops with
-    // alias checks (those cost more than the copying itself on a call-heavy kernel).
-    uint64_t* l = fp + cf->param_slots;
-    uint64_t zero = 0;
-    WEFT_OPAQUE(zero);
-    for (uint32_t i = 0, n = cf->local_slots; i < n; ++i) l[i] = zero;
-    const uint64_t* c = cf->consts.data();
-    uint64_t* cd = fp + cf->const_base;
-    WEFT_SCALAR_LOOP
-    for (size_t i = 0, n = cf->consts.size(); i < n; ++i) {
-      uint64_t v = c[i];
-      WEFT_OPAQUE(v);
-      cd[i] = v;
+    uint64_t* d = fp + cf->param_slots;
+    const uint64_t* img = cf->init.data();
+    size_t n = cf->init.size();
+    if (WEFT_LIKELY(n != 0)) {
+      // The usual small frame: one unrolled copy of the initial image (code.h). The values
+      // are hidden from the optimiser so this stays four moves, not a memcpy call.
+      for (size_t i = 0; i < n; i += 4) {
+        uint64_t v0 = img[i], v1 = img[i + 1], v2 = img[i + 2], v3 = img[i + 3];
+        WEFT_OPAQUE(v0);
+        WEFT_OPAQUE(v1);
+        WEFT_OPAQUE(v2);
+        WEFT_OPAQUE(v3);
+        d[i] = v0;
+        d[i + 1] = v1;
+        d[i + 2] = v2;
+        d[i + 3] = v3;
+      }
+    } else if (cf->local_slots + cf->consts.size() != 0) {
+      std::memset(d, 0, cf->local_slots * sizeof(uint64_t));
+      if (!cf->consts.empty()) {
+        std::memcpy(fp + cf->const_base, cf->consts.data(), cf->consts.size() * sizeof(uint64_t));
+      }
     }
   }
-  if (callee->instance != inst) {
-    inst = callee->instance;
+  if (cs.callee->instance != cs.inst) {
+    cs.inst = cs.callee->instance;
     SWITCH_MEM();
   }
   ip = cf->code.data();
@@ -814,22 +931,22 @@ LX_Select2 : {
 }
 
 LX_GlobalGet1:
-  *S(0) = inst->globals[ip[3]]->value[0];
+  *S(0) = cs.inst->globals[ip[3]]->value[0];
   NEXT(4);
 
 LX_GlobalGet2 : {
-  const runtime::GlobalInst* g = inst->globals[ip[3]];
+  const runtime::GlobalInst* g = cs.inst->globals[ip[3]];
   S(0)[0] = g->value[0];
   S(0)[1] = g->value[1];
   NEXT(4);
 }
 
 LX_GlobalSet1:
-  inst->globals[ip[2]]->value[0] = *S(1);
+  cs.inst->globals[ip[2]]->value[0] = *S(1);
   NEXT(4);
 
 LX_GlobalSet2 : {
-  runtime::GlobalInst* g = inst->globals[ip[2]];
+  runtime::GlobalInst* g = cs.inst->globals[ip[2]];
   g->value[0] = S(1)[0];
   g->value[1] = S(1)[1];
   NEXT(4);
@@ -837,7 +954,7 @@ LX_GlobalSet2 : {
 
 LX_TableGetOp : {
   // [dst][index][table]
-  runtime::TableInst* t = inst->tables[ip[4]];
+  runtime::TableInst* t = cs.inst->tables[ip[4]];
   u32 i = Rd<u32>(S(1));
   if (i >= t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
   *S(0) = t->elems[i];
@@ -846,7 +963,7 @@ LX_TableGetOp : {
 
 LX_TableSetOp : {
   // [index][value][table]
-  runtime::TableInst* t = inst->tables[ip[4]];
+  runtime::TableInst* t = cs.inst->tables[ip[4]];
   u32 i = Rd<u32>(S(0));
   if (i >= t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
   t->elems[i] = *S(1);
@@ -854,12 +971,12 @@ LX_TableSetOp : {
 }
 
 LX_TableSizeOp:
-  *S(0) = static_cast<u32>(inst->tables[ip[3]]->elems.size());
+  *S(0) = static_cast<u32>(cs.inst->tables[ip[3]]->elems.size());
   NEXT(4);
 
 LX_TableGrowOp : {
   // [dst][init][delta][table]
-  runtime::TableInst* t = inst->tables[ip[5]];
+  runtime::TableInst* t = cs.inst->tables[ip[5]];
   int64_t r = t->Grow(Rd<u32>(S(2)), *S(1));
   *S(0) = static_cast<u32>(static_cast<int32_t>(r));
   NEXT(6);
@@ -867,7 +984,7 @@ LX_TableGrowOp : {
 
 LX_TableFillOp : {
   // [index][value][n][table]
-  runtime::TableInst* t = inst->tables[ip[5]];
+  runtime::TableInst* t = cs.inst->tables[ip[5]];
   u64 i = Rd<u32>(S(0)), n = Rd<u32>(S(2));
   uint64_t v = *S(1);
   if (i + n > t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
@@ -878,8 +995,8 @@ LX_TableFillOp : {
 
 LX_TableInitOp : {
   // [d][s][n][elem][table]
-  runtime::TableInst* t = inst->tables[ip[6]];
-  const std::vector<uint64_t>& seg = inst->elems[ip[5]];
+  runtime::TableInst* t = cs.inst->tables[ip[6]];
+  const std::vector<uint64_t>& seg = cs.inst->elems[ip[5]];
   u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
   if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
   std::copy_n(seg.begin() + static_cast<ptrdiff_t>(s), n,
@@ -889,8 +1006,8 @@ LX_TableInitOp : {
 
 LX_TableCopyOp : {
   // [d][s][n][dst table][src table]
-  runtime::TableInst* td = inst->tables[ip[5]];
-  runtime::TableInst* ts = inst->tables[ip[6]];
+  runtime::TableInst* td = cs.inst->tables[ip[5]];
+  runtime::TableInst* ts = cs.inst->tables[ip[6]];
   u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
   if (s + n > ts->elems.size() || d + n > td->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
   if (n) std::memmove(td->elems.data() + d, ts->elems.data() + s, n * sizeof(uint64_t));
@@ -898,8 +1015,8 @@ LX_TableCopyOp : {
 }
 
 LX_ElemDropOp:
-  inst->elems[ip[2]].clear();
-  inst->elems[ip[2]].shrink_to_fit();
+  cs.inst->elems[ip[2]].clear();
+  cs.inst->elems[ip[2]].shrink_to_fit();
   NEXT(3);
 
 LX_MemorySizeOp:
@@ -907,7 +1024,7 @@ LX_MemorySizeOp:
   NEXT(3);
 
 LX_MemoryGrowOp : {
-  int64_t r = inst->memories[0]->Grow(Rd<u32>(S(1)));
+  int64_t r = cs.inst->memories[0]->Grow(Rd<u32>(S(1)));
   *S(0) = static_cast<u32>(static_cast<int32_t>(r));
   RELOAD_MEM();
   NEXT(4);
@@ -928,7 +1045,7 @@ LX_MemoryCopyOp : {
 }
 
 LX_MemoryInitOp : {
-  std::span<const uint8_t> seg = inst->datas[ip[5]];
+  std::span<const uint8_t> seg = cs.inst->datas[ip[5]];
   u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
   if (s + n > seg.size() || d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
   if (n) std::memcpy(mem + d, seg.data() + s, n);
@@ -936,7 +1053,7 @@ LX_MemoryInitOp : {
 }
 
 LX_DataDropOp:
-  inst->datas[ip[2]] = {};
+  cs.inst->datas[ip[2]] = {};
   NEXT(3);
 
 LX_RefIsNullOp:
@@ -944,31 +1061,31 @@ LX_RefIsNullOp:
   NEXT(4);
 
 LX_RefFuncOp:
-  *S(0) = reinterpret_cast<uintptr_t>(inst->funcs[ip[3]]);
+  *S(0) = reinterpret_cast<uintptr_t>(cs.inst->funcs[ip[3]]);
   NEXT(4);
 
 LX_CheckEpoch:
-  if (WEFT_UNLIKELY(store->engine->epoch.load(std::memory_order_relaxed) >=
-                    store->epoch_deadline)) {
-    if (store->deadline_action == runtime::DeadlineAction::kTrap || !store->yield_hook) {
+  if (WEFT_UNLIKELY(cs.store->engine->epoch.load(std::memory_order_relaxed) >=
+                    cs.store->epoch_deadline)) {
+    if (cs.store->deadline_action == runtime::DeadlineAction::kTrap || !cs.store->yield_hook) {
       TRAP(TrapCode::kDeadline);
     }
-    ex->ftop = ftop;
-    ex->sp = fp + GetCompiled(ftop[-1].func)->frame_slots;
-    store->yield_hook(*store);
-    store->epoch_deadline =
-        store->engine->epoch.load(std::memory_order_relaxed) + store->yield_epoch_delta;
+    cs.ex->ftop = cs.ftop;
+    cs.ex->sp = fp + GetCompiled(cs.ftop[-1].func)->frame_slots;
+    cs.store->yield_hook(*cs.store);
+    cs.store->epoch_deadline =
+        cs.store->engine->epoch.load(std::memory_order_relaxed) + cs.store->yield_epoch_delta;
     RELOAD_MEM();
   }
   NEXT(2);
 
 LX_CheckFuel : {
   u64 amount = ip[2];
-  if (WEFT_UNLIKELY(store->fuel < amount)) {
-    store->fuel = 0;
+  if (WEFT_UNLIKELY(cs.store->fuel < amount)) {
+    cs.store->fuel = 0;
     TRAP(TrapCode::kOutOfFuel);
   }
-  store->fuel -= amount;
+  cs.store->fuel -= amount;
   NEXT(3);
 }
 
@@ -1035,13 +1152,40 @@ LX_I32ShrSImm:
   *S(0) = static_cast<u32>(static_cast<int32_t>(Rd<u32>(S(1))) >> (ip[4] & 31));
   NEXT(5);
 
+  // ---- Pair fusions (code.h FusedPairs) --------------------------------------------------
+  // Each does one instruction X (same semantics as X's handler) and jumps straight to the
+  // handler of the instruction after it, Y, which the lowering found statically: one dispatch
+  // less. X is never a branch. Chosen by profiling the benchmark kernels (the most frequent
+  // adjacent handler pairs, WEFT_INTERP_PROFILE); every fused handler changes clang's register
+  // allocation of the whole loop, so check objdump and wall times when extending the list.
+#define XB_ADD Wr(S(0), ops::I32Add(Rd<u32>(S(1)), Rd<u32>(S(2))))
+#define XB_SUB Wr(S(0), ops::I32Sub(Rd<u32>(S(1)), Rd<u32>(S(2))))
+#define XB_ADD_V1 Wr(S(0), ops::I32Add(ACC_GET(u32), Rd<u32>(S(2))))
+#define XB_F64LOAD_V3                       \
+  MEM_ADDR(1, 2, 8);                        \
+  ACC_PUT(ops::F64Load(p_))
+#define XB_F64STORE_V2                      \
+  MEM_ADDR(0, 2, 8);                        \
+  ops::F64Store(p_, ACC_GET(double))
+#define XB_F64MUL_V2 Wr(S(0), ops::F64Mul(Rd<double>(S(1)), ACC_GET(double)))
+#define XB_F64ADD_V5 ACC_PUT(ops::F64Add(Rd<double>(S(1)), ACC_GET(double)))
+#define WEFT_FUSE(F, X, XB, XLEN, Y) \
+  F : {                              \
+    XB;                              \
+    ip += (XLEN);                    \
+    goto Y;                          \
+  }
+#define WEFT_FUSE_HANDLER(F, X, XB, XLEN, Y) WEFT_FUSE(F, X, XB, XLEN, Y)
+  WEFT_FUSE_PAIRS(WEFT_FUSE_HANDLER)
+#undef WEFT_FUSE_HANDLER
+
 trap_exit:
   // Backtrace: the running function, then its callers down to this call's entry frame.
-  store->backtrace.clear();
-  for (Frame* f = ftop; f-- > entry;) {
-    store->backtrace.emplace_back(f->func->instance, f->func->func_index);
+  cs.store->backtrace.clear();
+  for (Frame* f = cs.ftop; f-- > cs.entry;) {
+    cs.store->backtrace.emplace_back(f->func->instance, f->func->func_index);
   }
-  return trap;
+  return cs.trap;
 
 done:
   return TrapCode::kNone;
@@ -1061,6 +1205,11 @@ const void* const* HandlerTable() {
 const void* const (*VariantTable())[kNumVariants] {
   HandlerTable();
   return g_variants;
+}
+
+std::span<const FusedPair> FusedPairs() {
+  HandlerTable();
+  return g_fused;
 }
 
 TrapCode Call(runtime::Store& store, FuncInst* func, uint64_t* slots) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "interp/code.h"
 #include "interp/interp.h"
 #include "wasm/code_validator.h"
 #include "wasm/decoder.h"
@@ -196,6 +197,39 @@ TEST(Interp, MultiValueBlockAndBrTable) {
   EXPECT_EQ(r, 30u);
   EXPECT_EQ(h.Call(0, {99}, &r), TrapCode::kNone);
   EXPECT_EQ(r, 30u);
+}
+
+TEST(Interp, FusedPairsKeepSemantics) {
+  // Locals a=1, b=2; loop { a = a + b; b = b + a; n = n - 1; br_if n }: adjacent i32.add,
+  // i32.add, i32.sub, br_if, which the lowering fuses pairwise (code.h FusedPair).
+  Bytes body = {0x41, 1, 0x21, 1, 0x41, 2, 0x21, 2,           // a = 1, b = 2
+                0x03, 0x40,                                   // loop
+                0x20, 1, 0x20, 2, 0x6a, 0x21, 1,              // a = a + b
+                0x20, 2, 0x20, 1, 0x6a, 0x21, 2,              // b = b + a
+                0x20, 0, 0x41, 1, 0x6b, 0x22, 0,              // n = n - 1 (tee)
+                0x0d, 0, 0x0b,                                // br_if 0, end
+                0x20, 1, 0x20, 2, 0x73, 0x0b};                // a ^ b
+  Harness h(Assemble({{{I32}, {I32}, {1, 2, I32}, body}}, false));
+  for (uint32_t n : {1u, 2u, 7u, 1000u}) {
+    uint32_t a = 1, b = 2;
+    for (uint32_t i = 0; i < n; ++i) {
+      a += b;
+      b += a;
+    }
+    uint64_t r = 0;
+    EXPECT_EQ(h.Call(0, {n}, &r), TrapCode::kNone);
+    EXPECT_EQ(static_cast<uint32_t>(r), a ^ b) << n;
+  }
+  // The loop body did get fused handlers.
+  const runtime::CompiledFunc* cf = h.inst->funcs[0]->compiled;
+  ASSERT_NE(cf, nullptr);
+  int fused = 0;
+  for (size_t w = 0; w + 1 < cf->code.size(); ++w) {
+    const void* p;
+    std::memcpy(&p, &cf->code[w], sizeof p);
+    for (const FusedPair& f : FusedPairs()) fused += f.fused == p;
+  }
+  EXPECT_GE(fused, 2);
 }
 
 TEST(Interp, RecursionAndExhaustion) {

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <algorithm>
+
 #include <unordered_map>
 
 #include "interp/code.h"
@@ -74,10 +76,55 @@ class Lowerer {
     out_->const_base = first_stack_slot_;
     out_->consts = std::move(consts_);
     out_->frame_slots = max_slot_ + nconsts + 2;  // Slack for v128 temporaries.
+    uint32_t init_slots = out_->local_slots + nconsts;
+    if (init_slots != 0 && init_slots <= runtime::CompiledFunc::kMaxInitImage) {
+      uint32_t padded = (init_slots + 3) & ~3u;
+      out_->init.assign(padded, 0);
+      std::copy(out_->consts.begin(), out_->consts.end(), out_->init.begin() + out_->local_slots);
+      if (out_->frame_slots < out_->param_slots + padded) out_->frame_slots = out_->param_slots + padded;
+    }
+    FusePairs();
     if (dump_) Dump();
   }
 
-  // Debug listing (WEFT_DUMP_CODE=1): one line per instruction, operand words in decimal.
+  // Replaces the handler of each instruction that falls through to one it can be fused with
+  // (code.h FusedPair). Lookups use the successor's own handler, which the fused handler jumps
+  // to, so a chain X Y Z gets X fused with Y and Y with Z independently.
+  void FusePairs() {
+    const auto& table = FusionIndex();
+    if (table.empty() || starts_.size() < 2) return;
+    const void* next;
+    std::memcpy(&next, &code()[starts_.back().first], sizeof next);
+    for (size_t i = starts_.size() - 1; i-- > 0;) {
+      const void* h;
+      uint32_t pos = starts_[i].first;
+      std::memcpy(&h, &code()[pos], sizeof h);
+      auto it = table.find(PairKey{h, next});
+      if (it != table.end()) std::memcpy(&code()[pos], &it->second, sizeof it->second);
+      next = h;
+    }
+  }
+  struct PairKey {
+    const void* a;
+    const void* b;
+    bool operator==(const PairKey&) const = default;
+  };
+  struct PairHash {
+    size_t operator()(const PairKey& k) const {
+      return std::hash<const void*>()(k.a) * 31 + std::hash<const void*>()(k.b);
+    }
+  };
+  static const std::unordered_map<PairKey, const void*, PairHash>& FusionIndex() {
+    static const std::unordered_map<PairKey, const void*, PairHash> index = [] {
+      std::unordered_map<PairKey, const void*, PairHash> m;
+      for (const FusedPair& f : FusedPairs()) m.emplace(PairKey{f.first, f.second}, f.fused);
+      return m;
+    }();
+    return index;
+  }
+
+  // Debug listing (WEFT_DUMP_CODE=1): one line per instruction, operand words in decimal;
+  // "+next" marks a handler fused with the next instruction's.
   void Dump() const {
     static const char* const kExtra[] = {
 #define WEFT_IOP_NAME(n) #n,
@@ -93,7 +140,11 @@ class Lowerer {
       const char* name = op < IOp::kOpCount
                              ? wasm::GetOpInfo(static_cast<Op>(op)).text
                              : kExtra[static_cast<size_t>(op) - static_cast<size_t>(IOp::kOpCount) - 1];
-      std::fprintf(stderr, "  %5u %-22s", pos, name);
+      const void* h;
+      std::memcpy(&h, &code()[pos], sizeof h);
+      bool fused = false;
+      for (const FusedPair& f : FusedPairs()) fused = fused || f.fused == h;
+      std::fprintf(stderr, "  %5u %-22s%s", pos, name, fused ? " +next" : "");
       for (uint32_t w = pos + 2; w < end; ++w) std::fprintf(stderr, " %d", static_cast<int32_t>(code()[w]));
       std::fprintf(stderr, "\n");
     }
@@ -531,7 +582,7 @@ class Lowerer {
     return true;
   }
   void Emit(IOp op, int variant = 0) {
-    if (dump_) starts_.emplace_back(Pos(), op);
+    starts_.emplace_back(Pos(), op);
     last_op_ = Pos();
     fused_add_ = kNone;
     last_iop_ = op;
@@ -695,7 +746,7 @@ class Lowerer {
         IOp prev = last_iop_;
         code().resize(last_op_);
         while (!slot_words_.empty() && slot_words_.back() >= last_op_) slot_words_.pop_back();
-        if (dump_) starts_.pop_back();
+        starts_.pop_back();
         uint32_t start = Pos();
         if (prev == IOp::kI32Eqz) {
           Emit(if_true ? IOp::kJumpUnless : IOp::kJumpIf);
@@ -721,7 +772,7 @@ class Lowerer {
       if (fused != IOp::kInvalid || (last_iop_ == IOp::kI32Eqz && last_variant_ == 1)) {
         code().resize(last_op_);
         while (!slot_words_.empty() && slot_words_.back() >= last_op_) slot_words_.pop_back();
-        if (dump_) starts_.pop_back();
+        starts_.pop_back();
         uint32_t start = Pos();
         if (fused == IOp::kInvalid) {
           Emit(if_true ? IOp::kJumpUnlessR : IOp::kJumpIfR);
