@@ -94,6 +94,19 @@ TEST(ComponentTraits, ContainerValues) {
   EXPECT_EQ(v.items[2].bits, 300000u);
   EXPECT_EQ(ValTraits<std::vector<uint32_t>>::FromVal(v), xs);
 
+  // std::vector<uint8_t> is list<u8> in the packed form; both forms convert back.
+  std::vector<uint8_t> bytes = {0, 'b', 0xff};
+  Val b = ValTraits<std::vector<uint8_t>>::ToVal(bytes);
+  EXPECT_EQ(b.kind, TypeKind::kList);
+  EXPECT_TRUE(b.packed_bytes());
+  EXPECT_EQ(b.str, std::string("\0b\xff", 3));
+  EXPECT_EQ(ValTraits<std::vector<uint8_t>>::FromVal(b), bytes);
+  Val b_items = Val::Aggregate(TypeKind::kList, {Val::U8(0), Val::U8('b'), Val::U8(0xff)});
+  EXPECT_EQ(ValTraits<std::vector<uint8_t>>::FromVal(b_items), bytes);
+  EXPECT_TRUE(ValTraits<std::vector<uint8_t>>::FromVal(Val::Bytes(std::string())).empty());
+  EXPECT_EQ(ValTraits<std::vector<uint8_t>>::Type()->elem->kind, TypeKind::kU8);
+  EXPECT_FALSE(ValTraits<std::vector<int8_t>>::ToVal({1, -1}).packed_bytes());  // s8: elements
+
   Val none = ValTraits<std::optional<std::string>>::ToVal(std::nullopt);
   EXPECT_EQ(none.bits, 0u);
   EXPECT_TRUE(none.items.empty());
