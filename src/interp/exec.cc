@@ -243,7 +243,16 @@ void ProfileInit(const void* const* table, const void* const (*variants)[kNumVar
   X(FLd3_MulV2, L_F64Load_V3, XB_F64LOAD_V3, 5, L_F64Mul_V2)                \
   X(FSt2_Add, L_F64Store_V2, XB_F64STORE_V2, 5, L_I32Add)                   \
   X(FMul2_LdV3, L_F64Mul_V2, XB_F64MUL_V2, 5, L_F64Load_V3)                 \
-  X(FAdd5_St2, L_F64Add_V5, XB_F64ADD_V5, 5, L_F64Store_V2)
+  X(FAdd5_St2, L_F64Add_V5, XB_F64ADD_V5, 5, L_F64Store_V2)                 \
+  X(FShl_Add, L_I32Shl, XB_SHL, 5, L_I32Add)                                \
+  X(FShl3_Add5, L_I32Shl_V3, XB_SHL_V3, 5, L_I32Add_V5)                     \
+  X(FShl3_Add2, L_I32Shl_V3, XB_SHL_V3, 5, L_I32Add_V2)                     \
+  X(FSt32_Add, L_I32Store_V2, XB_I32STORE_V2, 5, L_I32Add)                  \
+  X(FLd8u3_JT, L_I32Load8U_V3, XB_LD8U_V3, 5, LX_JumpTableAcc)              \
+  X(FA_MulV3, L_I32Add, XB_ADD, 5, L_F64Mul_V3)                             \
+  X(FMul3_Mul1, L_F64Mul_V3, XB_F64MUL_V3, 5, L_F64Mul_V1)                  \
+  X(FMul1_Ld3, L_F64Mul_V1, XB_F64MUL_V1, 5, L_F64Load_V3)                  \
+  X(FSub5_St2, L_F64Sub_V5, XB_F64SUB_V5, 5, L_F64Store_V2)
 
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
@@ -1169,6 +1178,17 @@ LX_I32ShrSImm:
   ops::F64Store(p_, ACC_GET(double))
 #define XB_F64MUL_V2 Wr(S(0), ops::F64Mul(Rd<double>(S(1)), ACC_GET(double)))
 #define XB_F64ADD_V5 ACC_PUT(ops::F64Add(Rd<double>(S(1)), ACC_GET(double)))
+#define XB_SHL Wr(S(0), ops::I32Shl(Rd<u32>(S(1)), Rd<u32>(S(2))))
+#define XB_SHL_V3 ACC_PUT(ops::I32Shl(Rd<u32>(S(1)), Rd<u32>(S(2))))
+#define XB_I32STORE_V2 \
+  MEM_ADDR(0, 2, 4);   \
+  ops::I32Store(p_, ACC_GET(u32))
+#define XB_LD8U_V3   \
+  MEM_ADDR(1, 2, 1); \
+  ACC_PUT(ops::I32Load8U(p_))
+#define XB_F64MUL_V3 ACC_PUT(ops::F64Mul(Rd<double>(S(1)), Rd<double>(S(2))))
+#define XB_F64MUL_V1 Wr(S(0), ops::F64Mul(ACC_GET(double), Rd<double>(S(2))))
+#define XB_F64SUB_V5 ACC_PUT(ops::F64Sub(Rd<double>(S(1)), ACC_GET(double)))
 #define WEFT_FUSE(F, X, XB, XLEN, Y) \
   F : {                              \
     XB;                              \
