@@ -3,8 +3,9 @@
 // InstancePre<T>, Instance, Func and TypedFunc. Values cross as dynamic Vals
 // (component_types.h) or, for typed host functions and TypedFunc, as C++ types mapped at
 // compile time by ValTraits (bool, integers, float/double, char32_t, std::string,
-// std::vector, std::optional, Result, std::tuple, Resource<R>/Borrow<R>, and user records,
-// variants, enums and flags through ValTraits specialisations).
+// std::vector, std::optional, Result, std::tuple, Resource<R>/Borrow<R>,
+// Variant<Case<"label", T>...>, Flags<"a", "b">, and user records and enums through the
+// WEFT_COMPONENT_RECORD / WEFT_COMPONENT_ENUM macros or ValTraits specialisations).
 //
 // Host interfaces are plain C++ classes reached through a getter from the store's data
 // (DESIGN.md decision 7):
@@ -146,9 +147,9 @@ class Result {
 
 /// Maps a C++ type to a component value type: `static TypeRef Type()` (a node in a static
 /// arena), `static Val ToVal(const X&)`, `static X FromVal(const Val&)` (the Val is
-/// well-formed for Type()). Specialised here for the built-in mappings; embedders specialise
-/// it for records, variants, enums and flags (see WEFT_COMPONENT_RECORD / _ENUM below and
-/// docs/component.md for a variant example).
+/// well-formed for Type()). Specialised in component_traits.h for the built-in mappings
+/// (incl. Variant and Flags); records and enums come from WEFT_COMPONENT_RECORD / _ENUM, and
+/// embedders may specialise it for their own C++ types.
 template <typename X, typename = void>
 struct ValTraits;
 

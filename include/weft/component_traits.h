@@ -1,8 +1,9 @@
-// Template definitions behind component.h: the built-in ValTraits mappings, the record / enum
-// helper macros, LinkerInstance<T>::FuncWrap / DefineResource, and TypedFunc. Included by
-// component.h only. Every ValTraits<X>::Type() returns the same node on every call (a
-// function-local static in the process-wide arena of NewStaticType), so typed signatures
-// cost one allocation per C++ type per process; ToVal/FromVal assume well-formed Vals.
+// Template definitions behind component.h: the built-in ValTraits mappings (Variant<Case<"l",
+// T>...> and Flags<"a", "b"> for variants and flags), the record / enum helper macros,
+// LinkerInstance<T>::FuncWrap / DefineResource, and TypedFunc. Included by component.h only.
+// Every ValTraits<X>::Type() returns the same node on every call (a function-local static in
+// the process-wide arena of NewStaticType), so typed signatures cost one allocation per C++
+// type per process; ToVal/FromVal assume well-formed Vals.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace weft::component {
 
@@ -264,6 +267,134 @@ struct ValTraits<std::tuple<Xs...>> {
   template <size_t... I>
   static std::tuple<Xs...> FromItems(const Val& v, std::index_sequence<I...>) {
     return std::tuple<Xs...>(ValTraits<Xs>::FromVal(v.items.at(I))...);
+  }
+};
+
+// --- Variants and flags ----------------------------------------------------------------------
+
+/// A compile-time label for Case and Flags: `Case<"circle", double>`, `Flags<"read", "write">`.
+template <size_t N>
+struct Label {
+  char text[N];
+  constexpr Label(const char (&s)[N]) {  // NOLINT(google-explicit-constructor): NTTP literal
+    for (size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+  std::string_view view() const { return std::string_view(text, N - 1); }
+};
+
+/// One case of a Variant: its WIT label and payload type (void for none).
+template <Label L, typename T = void>
+struct Case {
+  using Payload = T;
+  static constexpr auto kLabel = L;
+};
+
+/// variant { cases... } as a C++ type: the active case's index and its payload (std::monostate
+/// for a case without one). Build with Variant::Make<I>(payload), read with index()/get<I>().
+template <typename... Cases>
+class Variant {
+ public:
+  using Storage = std::variant<
+      std::conditional_t<std::is_void_v<typename Cases::Payload>, std::monostate,
+                         typename Cases::Payload>...>;
+  template <size_t I, typename... A>
+  static Variant Make(A&&... a) {
+    Variant v;
+    v.value_.template emplace<I>(std::forward<A>(a)...);
+    return v;
+  }
+  size_t index() const { return value_.index(); }
+  template <size_t I>
+  const auto& get() const {
+    return std::get<I>(value_);
+  }
+  const Storage& storage() const { return value_; }
+  bool operator==(const Variant&) const = default;
+
+ private:
+  Storage value_;
+};
+
+template <typename... Cases>
+struct ValTraits<Variant<Cases...>> {
+  using V = Variant<Cases...>;
+  static TypeRef Type() {
+    static const TypeRef t = [] {
+      auto* n = NewStaticType(TypeKind::kVariant);
+      (n->fields.push_back(NamedType{std::string(Cases::kLabel.view()), PayloadType<Cases>()}),
+       ...);
+      return n;
+    }();
+    return t;
+  }
+  static Val ToVal(const V& v) {
+    return std::visit(
+        [&](const auto& payload) {
+          using P = std::decay_t<decltype(payload)>;
+          std::vector<Val> items;
+          if constexpr (!std::is_same_v<P, std::monostate>) {
+            items.push_back(ValTraits<P>::ToVal(payload));
+          }
+          return Val::Aggregate(TypeKind::kVariant, std::move(items), v.index());
+        },
+        v.storage());
+  }
+  static V FromVal(const Val& v) { return FromCase(v, std::index_sequence_for<Cases...>()); }
+
+ private:
+  template <typename C>
+  static TypeRef PayloadType() {
+    if constexpr (std::is_void_v<typename C::Payload>) {
+      return nullptr;
+    } else {
+      return ValTraits<typename C::Payload>::Type();
+    }
+  }
+  template <size_t... I>
+  static V FromCase(const Val& v, std::index_sequence<I...>) {
+    V out;
+    (void)((v.bits == I ? (out = MakeCase<I>(v), true) : false) || ...);
+    return out;
+  }
+  template <size_t I>
+  static V MakeCase(const Val& v) {
+    using P = std::variant_alternative_t<I, typename V::Storage>;
+    if constexpr (std::is_same_v<P, std::monostate>) {
+      return V::template Make<I>();
+    } else {
+      return V::template Make<I>(ValTraits<P>::FromVal(v.items.at(0)));
+    }
+  }
+};
+
+/// flags { labels... } as a C++ type: bit i is label i (at most 32 labels).
+template <Label... Ls>
+struct Flags {
+  static_assert(sizeof...(Ls) > 0 && sizeof...(Ls) <= 32, "flags have 1 to 32 labels");
+  uint32_t bits = 0;
+  bool has(size_t i) const { return (bits >> i) & 1; }
+  Flags& set(size_t i, bool on = true) {
+    bits = on ? (bits | (1u << i)) : (bits & ~(1u << i));
+    return *this;
+  }
+  bool operator==(const Flags&) const = default;
+};
+
+template <Label... Ls>
+struct ValTraits<Flags<Ls...>> {
+  static TypeRef Type() {
+    static const TypeRef t = [] {
+      auto* n = NewStaticType(TypeKind::kFlags);
+      (n->labels.push_back(std::string(Ls.view())), ...);
+      return n;
+    }();
+    return t;
+  }
+  static Val ToVal(const Flags<Ls...>& f) { return Val::Make(TypeKind::kFlags, f.bits); }
+  static Flags<Ls...> FromVal(const Val& v) {
+    Flags<Ls...> f;
+    f.bits = static_cast<uint32_t>(v.bits);
+    return f;
   }
 };
 

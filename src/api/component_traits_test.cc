@@ -163,6 +163,40 @@ TEST(ComponentTraits, RecordMacro) {
   EXPECT_EQ(back.tag, std::optional<uint8_t>(9));
 }
 
+using Shape2 = Variant<Case<"none">, Case<"circle", double>, Case<"label", std::string>>;
+using Perms = Flags<"read", "write", "exec">;
+
+TEST(ComponentTraits, VariantAndFlags) {
+  EXPECT_EQ(TypeToString(T<Shape2>()), "variant { none, circle(f64), label(string) }");
+  EXPECT_EQ(TypeToString(T<Perms>()), "flags { read, write, exec }");
+  EXPECT_EQ(T<Shape2>(), T<Shape2>());
+
+  Shape2 c = Shape2::Make<1>(2.5);
+  Val v = ValTraits<Shape2>::ToVal(c);
+  EXPECT_TRUE(CheckVal(v, T<Shape2>()).ok());
+  EXPECT_EQ(v.bits, 1u);
+  ASSERT_EQ(v.items.size(), 1u);
+  EXPECT_EQ(v.items[0].f64(), 2.5);
+  EXPECT_EQ(ValTraits<Shape2>::FromVal(v), c);
+  Shape2 none = Shape2::Make<0>();
+  Val vn = ValTraits<Shape2>::ToVal(none);
+  EXPECT_TRUE(vn.items.empty());
+  EXPECT_EQ(ValTraits<Shape2>::FromVal(vn).index(), 0u);
+  Shape2 l = ValTraits<Shape2>::FromVal(ValTraits<Shape2>::ToVal(Shape2::Make<2>("x")));
+  ASSERT_EQ(l.index(), 2u);
+  EXPECT_EQ(l.get<2>(), "x");
+
+  Perms p;
+  p.set(0).set(2);
+  Val vf = ValTraits<Perms>::ToVal(p);
+  EXPECT_TRUE(CheckVal(vf, T<Perms>()).ok());
+  EXPECT_EQ(vf.bits, 5u);
+  Perms back = ValTraits<Perms>::FromVal(vf);
+  EXPECT_TRUE(back.has(0));
+  EXPECT_FALSE(back.has(1));
+  EXPECT_TRUE(back.has(2));
+}
+
 TEST(ComponentTraits, EnumMacro) {
   TypeRef c = T<Color>();
   ASSERT_EQ(c->kind, TypeKind::kEnum);
