@@ -252,7 +252,14 @@ void ProfileInit(const void* const* table, const void* const (*variants)[kNumVar
   X(FA_MulV3, L_I32Add, XB_ADD, 5, L_F64Mul_V3)                             \
   X(FMul3_Mul1, L_F64Mul_V3, XB_F64MUL_V3, 5, L_F64Mul_V1)                  \
   X(FMul1_Ld3, L_F64Mul_V1, XB_F64MUL_V1, 5, L_F64Load_V3)                  \
-  X(FSub5_St2, L_F64Sub_V5, XB_F64SUB_V5, 5, L_F64Store_V2)
+  X(FSub5_St2, L_F64Sub_V5, XB_F64SUB_V5, 5, L_F64Store_V2)                 \
+  X(FAnd3_Sel, L_I32And_V3, XB_AND_V3, 5, LX_Select1Acc)                    \
+  X(FXor3_Add1, L_I32Xor_V3, XB_XOR_V3, 5, L_I32Add_V1)                     \
+  X(FSel_Xor3, LX_Select1Acc, XB_SELECT1ACC, 6, L_I32Xor_V3)                \
+  X(FSt8_Add, L_I32Store8, XB_STORE8, 5, L_I32Add)                          \
+  X(FSt8V2_Add, L_I32Store8_V2, XB_STORE8_V2, 5, L_I32Add)                  \
+  X(FI64Add_LtU3, L_I64Add, XB_I64ADD, 5, L_I64LtU_V3)                      \
+  X(FLtU3_JIfR, L_I64LtU_V3, XB_I64LTU_V3, 5, LX_JumpIfR)
 
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
@@ -1189,6 +1196,17 @@ LX_I32ShrSImm:
 #define XB_F64MUL_V3 ACC_PUT(ops::F64Mul(Rd<double>(S(1)), Rd<double>(S(2))))
 #define XB_F64MUL_V1 Wr(S(0), ops::F64Mul(ACC_GET(double), Rd<double>(S(2))))
 #define XB_F64SUB_V5 ACC_PUT(ops::F64Sub(Rd<double>(S(1)), ACC_GET(double)))
+#define XB_AND_V3 ACC_PUT(ops::I32And(Rd<u32>(S(1)), Rd<u32>(S(2))))
+#define XB_XOR_V3 ACC_PUT(ops::I32Xor(Rd<u32>(S(1)), Rd<u32>(S(2))))
+#define XB_SELECT1ACC *S(0) = static_cast<u32>(acc) ? *S(1) : *S(2)
+#define XB_STORE8    \
+  MEM_ADDR(0, 2, 1); \
+  ops::I32Store8(p_, Rd<u32>(S(1)))
+#define XB_STORE8_V2 \
+  MEM_ADDR(0, 2, 1); \
+  ops::I32Store8(p_, ACC_GET(u32))
+#define XB_I64ADD Wr(S(0), ops::I64Add(Rd<u64>(S(1)), Rd<u64>(S(2))))
+#define XB_I64LTU_V3 ACC_PUT(static_cast<u32>(ops::I64LtU(Rd<u64>(S(1)), Rd<u64>(S(2)))))
 #define WEFT_FUSE(F, X, XB, XLEN, Y) \
   F : {                              \
     XB;                              \
