@@ -5,8 +5,10 @@ if(WEFT_WERROR)
   list(APPEND WEFT_WARNINGS -Werror)
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  # g++-12 false positives in <variant>/<optional> at -O2/-O3.
-  list(APPEND WEFT_WARNINGS -Wno-maybe-uninitialized -Wno-array-bounds -Wno-stringop-overflow)
+  # g++-12 false positives in <variant>/<optional> at -O2/-O3, and -Wrestrict on inlined
+  # std::string concatenation (GCC bug 105329).
+  list(APPEND WEFT_WARNINGS -Wno-maybe-uninitialized -Wno-array-bounds -Wno-stringop-overflow
+       -Wno-restrict)
 endif()
 
 if(WEFT_SANITIZE)

@@ -279,7 +279,9 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
     uint32_t arg;
     TrapCode trap;
   };
-  ColdState cs{store, ex, entry, entry + 1, nullptr, nullptr, nullptr, 0, TrapCode::kNone};
+  // `entry` is null on the call that only publishes the handler table.
+  ColdState cs{store, ex, entry, entry == nullptr ? nullptr : entry + 1,
+               nullptr, nullptr, nullptr, 0, TrapCode::kNone};
   __asm__ volatile("" : : "r"(&cs) : "memory");
 #define WEFT_H_INVALID(N) \
   L_##N:                  \
