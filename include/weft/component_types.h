@@ -128,6 +128,10 @@ struct Type {
   std::vector<CoreValType> core_results;
 };
 
+/// The WIT keyword of a value kind ("u32", "string", "list", "own"); "non-value type" for
+/// the others.
+const char* TypeKindName(TypeKind kind);
+
 /// The shared static node for a primitive kind (kBool..kErrorContext).
 TypeRef PrimitiveType(TypeKind kind);
 

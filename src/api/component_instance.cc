@@ -1046,21 +1046,28 @@ Error ResourceDrop(StoreBase& store, const ResourceAny& resource) {
   return Error();
 }
 
-Error Func::Call(StoreBase& store, std::span<const Val> params, std::vector<Val>& results) const {
-  if (impl_ == nullptr) return Error::Make(ErrorCode::kArgument, "null component function");
-  const TypeRef t = impl_->type;
-  if (params.size() != t->fields.size()) {
-    return Error::Make(ErrorCode::kArgument, "expected " + std::to_string(t->fields.size()) +
+namespace {
+/// The host's arguments to a component function: arity and each value against its type.
+Error CheckParams(TypeRef func, std::span<const Val> params) {
+  if (params.size() != func->fields.size()) {
+    return Error::Make(ErrorCode::kArgument, "expected " + std::to_string(func->fields.size()) +
                                                  " arguments, got " +
                                                  std::to_string(params.size()));
   }
   for (size_t i = 0; i < params.size(); ++i) {
-    Error e = CheckVal(params[i], t->fields[i].type);
+    Error e = CheckVal(params[i], func->fields[i].type);
     if (!e.ok()) {
       return Error::Make(ErrorCode::kArgument,
-                         "argument `" + t->fields[i].name + "`: " + e.message());
+                         "argument `" + func->fields[i].name + "`: " + e.message());
     }
   }
+  return Error();
+}
+}  // namespace
+
+Error Func::Call(StoreBase& store, std::span<const Val> params, std::vector<Val>& results) const {
+  if (impl_ == nullptr) return Error::Make(ErrorCode::kArgument, "null component function");
+  WEFT_TRY(CheckParams(impl_->type, params));
   return api::CallComponentFunc(store, impl_, params, results, nullptr);
 }
 
@@ -1070,19 +1077,7 @@ Expected<std::unique_ptr<AsyncCall>> Func::CallAsync(StoreBase& store,
   if (impl_->host) {
     return Error::Make(ErrorCode::kArgument, "CallAsync of a re-exported host function");
   }
-  const TypeRef t = impl_->type;
-  if (params.size() != t->fields.size()) {
-    return Error::Make(ErrorCode::kArgument, "expected " + std::to_string(t->fields.size()) +
-                                                 " arguments, got " +
-                                                 std::to_string(params.size()));
-  }
-  for (size_t i = 0; i < params.size(); ++i) {
-    Error e = CheckVal(params[i], t->fields[i].type);
-    if (!e.ok()) {
-      return Error::Make(ErrorCode::kArgument,
-                         "argument `" + t->fields[i].name + "`: " + e.message());
-    }
-  }
+  WEFT_TRY(CheckParams(impl_->type, params));
   auto scope = std::make_unique<api::CallScope>();
   std::vector<weft::Val> core_args;
   WEFT_TRY(api::EnterLifted(store, impl_, params, scope.get(), core_args));

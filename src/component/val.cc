@@ -12,38 +12,6 @@
 namespace weft::component {
 namespace {
 
-const char* KindName(TypeKind k) {
-  switch (k) {
-    case TypeKind::kBool: return "bool";
-    case TypeKind::kS8: return "s8";
-    case TypeKind::kU8: return "u8";
-    case TypeKind::kS16: return "s16";
-    case TypeKind::kU16: return "u16";
-    case TypeKind::kS32: return "s32";
-    case TypeKind::kU32: return "u32";
-    case TypeKind::kS64: return "s64";
-    case TypeKind::kU64: return "u64";
-    case TypeKind::kF32: return "f32";
-    case TypeKind::kF64: return "f64";
-    case TypeKind::kChar: return "char";
-    case TypeKind::kString: return "string";
-    case TypeKind::kErrorContext: return "error-context";
-    case TypeKind::kList: return "list";
-    case TypeKind::kRecord: return "record";
-    case TypeKind::kTuple: return "tuple";
-    case TypeKind::kVariant: return "variant";
-    case TypeKind::kEnum: return "enum";
-    case TypeKind::kOption: return "option";
-    case TypeKind::kResult: return "result";
-    case TypeKind::kFlags: return "flags";
-    case TypeKind::kOwn: return "own";
-    case TypeKind::kBorrow: return "borrow";
-    case TypeKind::kStream: return "stream";
-    case TypeKind::kFuture: return "future";
-    default: return "non-value type";
-  }
-}
-
 Error Bad(std::string message) { return Error::Make(ErrorCode::kArgument, std::move(message)); }
 
 /// Prefixes a child's error with the path segment that led to it.
@@ -55,19 +23,19 @@ Error CheckRange(const Val& v, int64_t lo, int64_t hi, bool is_signed) {
   if (is_signed) {
     const auto x = static_cast<int64_t>(v.bits);
     if (x < lo || x > hi) {
-      return Bad(std::string("value ") + std::to_string(x) + " is out of range for " + KindName(v.kind));
+      return Bad(std::string("value ") + std::to_string(x) + " is out of range for " + TypeKindName(v.kind));
     }
   } else if (v.bits > static_cast<uint64_t>(hi)) {
-    return Bad(std::string("value ") + std::to_string(v.bits) + " is out of range for " + KindName(v.kind));
+    return Bad(std::string("value ") + std::to_string(v.bits) + " is out of range for " + TypeKindName(v.kind));
   }
   return Error::Ok();
 }
 
 Error Check(const Val& v, TypeRef t) {
   if (t == nullptr) return Bad("no type");
-  if (!IsValueKind(t->kind)) return Bad(std::string("not a value type: ") + KindName(t->kind));
+  if (!IsValueKind(t->kind)) return Bad(std::string("not a value type: ") + TypeKindName(t->kind));
   if (v.kind != t->kind) {
-    return Bad(std::string("expected ") + KindName(t->kind) + ", got " + KindName(v.kind));
+    return Bad(std::string("expected ") + TypeKindName(t->kind) + ", got " + TypeKindName(v.kind));
   }
   switch (t->kind) {
     case TypeKind::kBool: return CheckRange(v, 0, 1, false);
@@ -91,7 +59,7 @@ Error Check(const Val& v, TypeRef t) {
     case TypeKind::kList:
       if (v.packed_bytes()) {
         if (t->elem->kind != TypeKind::kU8) {
-          return Bad(std::string("packed bytes are a list<u8>, not a list<") + KindName(t->elem->kind) + ">");
+          return Bad(std::string("packed bytes are a list<u8>, not a list<") + TypeKindName(t->elem->kind) + ">");
         }
         return Error::Ok();
       }
@@ -103,7 +71,7 @@ Error Check(const Val& v, TypeRef t) {
     case TypeKind::kRecord:
     case TypeKind::kTuple: {
       if (v.items.size() != t->fields.size()) {
-        return Bad(std::string(KindName(t->kind)) + " has " + std::to_string(t->fields.size()) +
+        return Bad(std::string(TypeKindName(t->kind)) + " has " + std::to_string(t->fields.size()) +
                    (t->kind == TypeKind::kRecord ? " fields" : " elements") + ", value has " +
                    std::to_string(v.items.size()));
       }

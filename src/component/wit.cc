@@ -13,26 +13,6 @@
 namespace weft::component {
 namespace {
 
-const char* PrimName(TypeKind k) {
-  switch (k) {
-    case TypeKind::kBool: return "bool";
-    case TypeKind::kS8: return "s8";
-    case TypeKind::kU8: return "u8";
-    case TypeKind::kS16: return "s16";
-    case TypeKind::kU16: return "u16";
-    case TypeKind::kS32: return "s32";
-    case TypeKind::kU32: return "u32";
-    case TypeKind::kS64: return "s64";
-    case TypeKind::kU64: return "u64";
-    case TypeKind::kF32: return "f32";
-    case TypeKind::kF64: return "f64";
-    case TypeKind::kChar: return "char";
-    case TypeKind::kString: return "string";
-    case TypeKind::kErrorContext: return "error-context";
-    default: return "?";
-  }
-}
-
 const char* CoreValName(CoreValType t) {
   switch (t) {
     case CoreValType::kI32: return "i32";
@@ -84,7 +64,7 @@ struct Printer {
       return;
     }
     if (IsPrimitive(t->kind)) {
-      out += PrimName(t->kind);
+      out += TypeKindName(t->kind);
       return;
     }
     switch (t->kind) {
