@@ -25,11 +25,14 @@ std::shared_ptr<Pollable> ReadyPollable() {
 
 Error WasiP2Ctx::BlockOn(component::HostContext& cx, Pollable& p) {
   while (!p.Ready()) {
-    std::shared_ptr<bool> woken = woken_;
-    p.Wait(*io_, [woken] { *woken = true; });
+    std::shared_ptr<WakeState> wake = wake_;
+    p.Wait(*io_, [wake] {
+      wake->woken = true;
+      if (auto on_wake = wake->on_wake) on_wake();  // a copy: the handler may replace itself
+    });
     Error e = cx.Suspend();
     // kArgument: not inside an async call (Func::Call); wait here instead. The waker just
-    // registered may set woken_ later: a spurious wake, which drivers tolerate.
+    // registered may set `woken` later: a spurious wake, which drivers tolerate.
     if (e.code() == ErrorCode::kArgument) return BlockOnSync(p);
     if (!e.ok()) return e;  // cancelled
   }

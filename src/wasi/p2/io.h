@@ -159,20 +159,34 @@ class WasiP2Ctx {
   std::shared_ptr<InputStream> StdinStream();
   std::shared_ptr<OutputStream> StdoutStream();
   std::shared_ptr<OutputStream> StderrStream();
+  /// Replaces the std streams (before the guest first asks for them): `weft serve` gives
+  /// each instance line-prefixing stdout/stderr.
+  void SetStdout(std::shared_ptr<OutputStream> s) { stdout_ = std::move(s); }
+  void SetStderr(std::shared_ptr<OutputStream> s) { stderr_ = std::move(s); }
+  void SetStdin(std::shared_ptr<InputStream> s) { stdin_ = std::move(s); }
   /// The driver: true (once) if a waker fired since the last call, i.e. the suspended guest
   /// should be resumed.
   bool TakeWake() {
-    bool w = *woken_;
-    *woken_ = false;
+    bool w = wake_->woken;
+    wake_->woken = false;
     return w;
   }
+  /// Also called (on the io_context's thread) each time a waker fires, for drivers that run
+  /// many guests on one loop and resume each when woken instead of polling TakeWake. The
+  /// handler may run after the context is gone (a cancelled wait completing late): capture
+  /// only what outlives it, or clear it with SetWakeHandler({}) first.
+  void SetWakeHandler(std::function<void()> on_wake) { wake_->on_wake = std::move(on_wake); }
 
  private:
+  struct WakeState {
+    bool woken = false;
+    std::function<void()> on_wake;
+  };
   boost::asio::io_context* io_;
   WasiP2Config config_;
   // Shared with pending wakers, which may outlive the context (cancelled Asio operations
   // still complete later).
-  std::shared_ptr<bool> woken_ = std::make_shared<bool>(false);
+  std::shared_ptr<WakeState> wake_ = std::make_shared<WakeState>();
   std::shared_ptr<InputStream> stdin_;
   std::shared_ptr<OutputStream> stdout_, stderr_;
 };
