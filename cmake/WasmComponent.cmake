@@ -65,3 +65,61 @@ function(weft_wasm_component)
     VERBATIM)
   add_custom_target(${ARG_NAME} ALL DEPENDS ${ARG_OUTPUT})
 endfunction()
+
+# weft_wasm_direct_component(NAME <target> OUTPUT <file.wasm> SOURCES <files...>
+#                            WIT <dir-or-file> WORLD <name> WIT_DEPS <dirs...>
+#                            [FLAGS <compile flags...>] [LINK_FLAGS <flags...>])
+# Builds a component from C sources that call WASI 0.2 only through their own canonical-ABI
+# imports and exports (no preview1, no _start): compiled for wasm32-wasi, linked without
+# start files and with no entry point (LINK_FLAGS may add -nostdlib, a stack size...),
+# described by `jco embed` of WORLD, and made a component by `jco new` with no adapter
+# (which refuses a module importing wasi_snapshot_preview1, so none slips in). The core
+# module is left beside as <target>.core.wasm. Needs WasmGuest.cmake's WEFT_WASM_CC.
+function(weft_wasm_direct_component)
+  cmake_parse_arguments(ARG "" "NAME;OUTPUT;WIT;WORLD" "SOURCES;WIT_DEPS;FLAGS;LINK_FLAGS" ${ARGN})
+  if(NOT WEFT_JCO OR NOT WEFT_WASM_CC)
+    return()
+  endif()
+  get_filename_component(out_dir ${ARG_OUTPUT} DIRECTORY)
+  set(work_dir ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.dir)
+  set(module ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.core.wasm)
+  set(embedded ${work_dir}/embed.wasm)
+  set(wit_dir ${work_dir}/wit)
+  list(TRANSFORM ARG_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/ OUTPUT_VARIABLE abs_sources)
+  set(objects)
+  set(compile_commands)
+  foreach(src ${abs_sources})
+    get_filename_component(stem ${src} NAME_WE)
+    list(APPEND objects ${work_dir}/${stem}.o)
+    list(APPEND compile_commands COMMAND ${WEFT_WASM_CC} --target=wasm32-wasi -O2 -g0 -Wall
+         -Wextra -Werror ${ARG_FLAGS} -c ${src} -o ${work_dir}/${stem}.o)
+  endforeach()
+  get_filename_component(wit_abs ${ARG_WIT} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  set(wit_inputs ${wit_abs})
+  set(copy_deps)
+  foreach(dep ${ARG_WIT_DEPS})
+    get_filename_component(dep_name ${dep} NAME)
+    list(APPEND copy_deps COMMAND ${CMAKE_COMMAND} -E copy_directory ${dep} ${wit_dir}/deps/${dep_name})
+    file(GLOB dep_files ${dep}/*.wit)
+    list(APPEND wit_inputs ${dep_files})
+  endforeach()
+  # Separate compile and link steps: linking with -O2 would run wasm-opt, which drops the
+  # "name" section that trap backtraces use.
+  add_custom_command(
+    OUTPUT ${ARG_OUTPUT} ${module}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir} ${work_dir}
+    ${compile_commands}
+    COMMAND ${WEFT_WASM_CC} --target=wasm32-wasi -nostartfiles -Wl,--no-entry ${ARG_LINK_FLAGS}
+            ${objects} -o ${module}
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${wit_dir}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${wit_dir}/deps
+    COMMAND ${CMAKE_COMMAND} -E copy ${wit_abs} ${wit_dir}/
+    ${copy_deps}
+    COMMAND ${WEFT_NODE} --import ${WEFT_JCO_PRELOAD} ${WEFT_JCO} embed ${module}
+            --wit ${wit_dir} --world-name ${ARG_WORLD} -o ${embedded}
+    COMMAND ${WEFT_NODE} ${WEFT_JCO} new ${embedded} -o ${ARG_OUTPUT}
+    DEPENDS ${abs_sources} ${wit_inputs}
+    COMMENT "Making component ${ARG_NAME} from C (jco embed + jco new, no adapter)"
+    VERBATIM)
+  add_custom_target(${ARG_NAME} ALL DEPENDS ${ARG_OUTPUT})
+endfunction()
