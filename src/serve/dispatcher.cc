@@ -48,8 +48,11 @@ struct Dispatcher::Impl final : WorkerEvents {
     bool draining = false;       // One of its tasks timed out.
     bool dead = false;           // Retired: in the graveyard, waiting for the reaper.
     size_t avail_index = SIZE_MAX;  // Position in avail_, or SIZE_MAX.
+    // Runs while the worker has no task: the idle timeout, or (with a request timeout) the
+    // limit on background work that outlives the worker's tasks.
+    enum class Quiet : uint8_t { kNone, kIdle, kBackground };
     boost::asio::steady_timer idle_timer;
-    bool idle_armed = false;
+    Quiet idle_kind = Quiet::kNone;
     uint64_t idle_gen = 0;
 
     explicit Slot(boost::asio::io_context& io) : idle_timer(io) {}
@@ -275,7 +278,9 @@ struct Dispatcher::Impl final : WorkerEvents {
         return;
       }
       if (!bg) {
-        ArmIdle(s);
+        ArmQuiet(s, Slot::Quiet::kIdle, config_.idle_instance_timeout);
+      } else if (config_.request_timeout) {
+        ArmQuiet(s, Slot::Quiet::kBackground, *config_.request_timeout);
       } else {
         DisarmIdle(s);
       }
@@ -289,11 +294,14 @@ struct Dispatcher::Impl final : WorkerEvents {
     }
   }
 
-  void ArmIdle(Slot& s) {
-    if (s.idle_armed) return;
-    s.idle_armed = true;
+  // Starts the quiet timer of `kind` unless it already runs (it measures from the moment
+  // the worker entered that state, like wasmtime's worker expiration).
+  void ArmQuiet(Slot& s, Slot::Quiet kind, std::chrono::milliseconds after) {
+    if (s.idle_kind == kind) return;
+    DisarmIdle(s);
+    s.idle_kind = kind;
     uint64_t gen = ++s.idle_gen;
-    s.idle_timer.expires_after(config_.idle_instance_timeout);
+    s.idle_timer.expires_after(after);
     s.idle_timer.async_wait([life = std::weak_ptr<int>(life_), this, id = s.id,
                              gen](const boost::system::error_code& ec) {
       if (ec || life.expired()) return;
@@ -301,18 +309,26 @@ struct Dispatcher::Impl final : WorkerEvents {
       if (it == workers_.end()) return;
       Slot& slot = *it->second;
       // A timer that expired just before it was disarmed still runs: the generation says.
-      if (slot.dead || !slot.idle_armed || slot.idle_gen != gen) return;
-      if (!slot.tasks.empty() || slot.worker->has_background_work()) {
-        slot.idle_armed = false;
+      if (slot.dead || slot.idle_gen != gen) return;
+      Slot::Quiet fired = slot.idle_kind;
+      slot.idle_kind = Slot::Quiet::kNone;
+      bool bg = slot.worker->has_background_work();
+      if (!slot.tasks.empty() || (fired == Slot::Quiet::kIdle && bg) ||
+          (fired == Slot::Quiet::kBackground && !bg)) {
+        Refresh(slot);  // The state changed without an event: re-derive it.
         return;
+      }
+      if (fired == Slot::Quiet::kBackground) {
+        Log("instance " + std::to_string(slot.id) +
+            ": background work still running after the request timeout; instance dropped");
       }
       Retire(slot);
     });
   }
 
   void DisarmIdle(Slot& s) {
-    if (!s.idle_armed) return;
-    s.idle_armed = false;
+    if (s.idle_kind == Slot::Quiet::kNone) return;
+    s.idle_kind = Slot::Quiet::kNone;
     ++s.idle_gen;
     s.idle_timer.cancel();
   }

@@ -21,13 +21,15 @@
 namespace weft::serve {
 
 struct DispatcherConfig {
-  /// Tasks an instance runs in its lifetime (1: a fresh instance per request).
+  /// Tasks an instance runs in its lifetime (1: a fresh instance per request; 0 counts as 1).
   uint32_t max_instance_reuse_count = 1;
-  /// Tasks an instance runs at once (only for workers with concurrent() == true).
+  /// Tasks an instance runs at once (only for workers with concurrent() == true; 0 counts
+  /// as 1).
   uint32_t max_instance_concurrent_reuse_count = 1;
   /// A worker with no task and no background work for this long is retired.
   std::chrono::milliseconds idle_instance_timeout{1000};
-  /// A task's time limit from the moment a worker starts it; none by default.
+  /// A task's time limit from the moment a worker starts it; none by default. It also
+  /// bounds background work that outlives a worker's tasks (then the worker is dropped).
   std::optional<std::chrono::milliseconds> request_timeout;
   /// Error lines ("request 42 (instance 3): wasm trap: unreachable"); nullptr: none.
   std::function<void(const std::string& line)> log;
@@ -57,13 +59,19 @@ class WorkerEvents {
   virtual ~WorkerEvents() = default;
   /// `task_id` ended (its response is settled: finished, failed or aborted).
   virtual void OnTaskEnd(Worker& worker, uint64_t task_id, TaskEnd end, std::string detail) = 0;
-  /// AllWaiting() or has_background_work() may have changed.
+  /// AllWaiting(), has_background_work() or healthy() may have changed. The dispatcher only
+  /// re-reads them on events: a worker must report at least when AllWaiting() becomes true
+  /// (else it gets no concurrent task), when has_background_work() becomes false (else it
+  /// is never retired), and when healthy() becomes false other than with an OnTaskEnd.
   virtual void OnStateChanged(Worker& worker) = 0;
 };
 
 /// One store and instance. Lives on the dispatcher's thread.
 class Worker {
  public:
+  /// Cancels the tasks still in flight and settles their responses (Fail: a 5xx, or an
+  /// abort if started) without reporting anything. Never called inside the worker's own
+  /// callbacks: the dispatcher posts destructions.
   virtual ~Worker() = default;
   virtual uint64_t id() const = 0;  ///< The instance id, for logs.
   /// True if the instance can run tasks concurrently (an async-lifted handler); wasi:http
@@ -84,7 +92,8 @@ class Worker {
   virtual bool healthy() const = 0;
 };
 
-/// Creates a worker (instantiates). Called on the dispatcher's thread.
+/// Creates a worker (instantiates). Called on the dispatcher's thread, with an instance id
+/// unique in the process. Must not call `events` before returning.
 using WorkerFactory =
     std::function<Expected<std::unique_ptr<Worker>>(uint64_t instance_id, WorkerEvents& events)>;
 
