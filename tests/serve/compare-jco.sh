@@ -36,6 +36,9 @@ trap 'exit 130' INT TERM
 die() { echo "compare-jco: $*" >&2; exit 1; }
 [[ -f $component ]] || die "no component $component"
 [[ $weft == - || -x $weft ]] || die "weft binary $weft is not executable"
+if [[ $weft != - ]] && ! "$weft" serve --help 2>&1 | grep -q -- '--addr'; then
+  die "$weft has no serve subcommand (run with WEFT = - for the jco leg alone)"
+fi
 [[ -x $jco ]] || die "jco not found at $jco"
 command -v curl >/dev/null || die "curl not found"
 

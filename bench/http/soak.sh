@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The soak of issue 4: one bounded wrk run (default 300 s) on loopback against `weft serve` on
+# the hello example, with weft's resident memory (VmRSS from /proc/PID/status) sampled every
+# INTERVAL seconds. Fails (exit 1) on any wrk error or non-2xx answer, on weft exiting or
+# answering wrongly, or when RSS grows by more than MAX_GROWTH_KB between the first sample
+# after the warm-up and the end of the run (the peak is reported, not judged); exit 2 when
+# weft serve or the component is missing. Parameters: see README.md (all by environment).
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$root/build}
+WEFT=${WEFT:-$BUILD/weft}
+COMPONENT=${COMPONENT:-$BUILD/examples/hello-http.wasm}
+URL_PATH=${URL_PATH:-/}
+EXPECTED_BODY=${EXPECTED_BODY:-Hello, WASI!}
+DURATION=${DURATION:-300}            # seconds
+WARMUP=${WARMUP:-30}                 # seconds of load before the RSS baseline is taken
+INTERVAL=${INTERVAL:-10}             # seconds between RSS samples
+MAX_GROWTH_KB=${MAX_GROWTH_KB:-8192}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-$(nproc)}         # weft --threads (when it has the flag)
+WRK_THREADS=${WRK_THREADS:-$THREADS}
+WEFT_FLAGS=${WEFT_FLAGS:-}           # extra flags for weft serve, word-split
+
+log() { echo "soak: $*" >&2; }
+for tool in wrk curl; do command -v $tool >/dev/null || { log "$tool not found"; exit 2; }; done
+[[ -x $WEFT ]] || { log "no weft binary at $WEFT"; exit 2; }
+"$WEFT" serve --help 2>&1 | grep -q -- '--addr' || { log "$WEFT has no serve subcommand"; exit 2; }
+[[ -f $COMPONENT ]] || { log "no component $COMPONENT"; exit 2; }
+((WARMUP < DURATION)) || { log "WARMUP ($WARMUP) must be shorter than DURATION ($DURATION)"; exit 2; }
+
+tmp=$(mktemp -d /tmp/weft-soak.XXXXXX)
+groups=()
+cleanup() {
+  local g
+  for g in "${groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
+  sleep 0.3
+  for g in "${groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+flags=()
+help=$("$WEFT" serve --help 2>&1)
+grep -q -- '--threads' <<<"$help" && flags+=(--threads "$THREADS")
+grep -q -- '--quiet' <<<"$help" && flags+=(--quiet)
+# shellcheck disable=SC2206
+flags+=($WEFT_FLAGS)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port$URL_PATH
+setsid "$WEFT" serve --addr "127.0.0.1:$port" "${flags[@]}" "$COMPONENT" >"$tmp/weft.log" 2>&1 &
+pid=$!
+groups+=("$pid")
+body=
+for _ in $(seq 150); do
+  kill -0 "$pid" 2>/dev/null || break
+  body=$(curl -s -m 2 "$url") && break
+  sleep 0.2
+done
+if [[ $body != "$EXPECTED_BODY" ]]; then
+  log "weft serve answered '${body:0:80}', expected '$EXPECTED_BODY'"; tail -5 "$tmp/weft.log" >&2
+  exit 1
+fi
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null; }
+log "weft serve (pid $pid, ${flags[*]:-no flags}) on $url; ${DURATION}s of load, $CONNECTIONS connections"
+
+setsid wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
+  -s "$here/report.lua" "$url" >"$tmp/wrk.out" 2>&1 &
+wrk_pid=$!
+groups+=("$wrk_pid")
+
+start_rss=$(rss_kb) baseline= max_after=0 max_rss=$start_rss samples=()
+started=$SECONDS
+while kill -0 "$wrk_pid" 2>/dev/null; do
+  sleep "$INTERVAL"
+  kill -0 "$pid" 2>/dev/null || { log "weft serve exited during the soak"; tail -20 "$tmp/weft.log" >&2; exit 1; }
+  r=$(rss_kb); t=$((SECONDS - started))
+  samples+=("${t}s:$((r / 1024))M")
+  ((r > max_rss)) && max_rss=$r
+  if ((t >= WARMUP)); then
+    [[ -z $baseline ]] && baseline=$r
+    ((r > max_after)) && max_after=$r
+  fi
+  log "t=${t}s RSS ${r} kB"
+done
+wait "$wrk_pid"
+end_rss=$(rss_kb)
+[[ -n $baseline ]] || baseline=$end_rss
+((end_rss > max_after)) && max_after=$end_rss
+
+line=$(grep '^WRK_RESULT' "$tmp/wrk.out")
+if [[ -z $line ]]; then log "wrk gave no result:"; cat "$tmp/wrk.out" >&2; exit 1; fi
+declare -A w
+for kv in ${line#WRK_RESULT }; do w[${kv%%=*}]=${kv#*=}; done
+errors=$((w[connect] + w[read] + w[write] + w[timeout]))
+after=$(curl -s -m 5 "$url")
+
+growth=$((end_rss - baseline)) peak_growth=$((max_after - baseline))
+echo "## Soak: weft serve $(basename "$COMPONENT"), ${DURATION}s, $CONNECTIONS connections"
+echo
+echo "| requests | req/s | p50 ms | p99 ms | errors | non-2xx | RSS start | RSS after ${WARMUP}s | RSS end | RSS max | growth after warm-up |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '| %s | %s | %.2f | %.2f | %s | %s | %s kB | %s kB | %s kB | %s kB | %+d kB (peak %+d kB) |\n' \
+  "${w[requests]}" "${w[rps]}" "$(awk -v u="${w[p50_us]}" 'BEGIN { print u / 1000 }')" \
+  "$(awk -v u="${w[p99_us]}" 'BEGIN { print u / 1000 }')" "$errors" "${w[status]}" \
+  "$start_rss" "$baseline" "$end_rss" "$max_rss" "$growth" "$peak_growth"
+echo
+echo "RSS samples: ${samples[*]}"
+status=0
+if ((errors > 0 || w[status] > 0)); then log "FAIL: $errors socket errors, ${w[status]} non-2xx answers"; status=1; fi
+if ((growth > MAX_GROWTH_KB)); then
+  log "FAIL: RSS grew by $growth kB (peak $peak_growth kB) after the warm-up; limit $MAX_GROWTH_KB kB"; status=1
+fi
+if [[ $after != "$EXPECTED_BODY" ]]; then log "FAIL: after the soak weft answered '${after:0:80}'"; status=1; fi
+((status == 0)) && log "PASS"
+exit $status
