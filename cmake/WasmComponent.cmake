@@ -68,7 +68,8 @@ endfunction()
 
 # weft_wasm_direct_component(NAME <target> OUTPUT <file.wasm> SOURCES <files...>
 #                            WIT <dir-or-file> WORLD <name> WIT_DEPS <dirs...>
-#                            [FLAGS <compile flags...>] [LINK_FLAGS <flags...>])
+#                            [FLAGS <compile flags...>] [LINK_FLAGS <flags...>]
+#                            [DEPENDS <headers/files...>])
 # Builds a component from C sources that call WASI 0.2 only through their own canonical-ABI
 # imports and exports (no preview1, no _start): compiled for wasm32-wasi, linked without
 # start files and with no entry point (LINK_FLAGS may add -nostdlib, a stack size...),
@@ -76,7 +77,7 @@ endfunction()
 # (which refuses a module importing wasi_snapshot_preview1, so none slips in). The core
 # module is left beside as <target>.core.wasm. Needs WasmGuest.cmake's WEFT_WASM_CC.
 function(weft_wasm_direct_component)
-  cmake_parse_arguments(ARG "" "NAME;OUTPUT;WIT;WORLD" "SOURCES;WIT_DEPS;FLAGS;LINK_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;OUTPUT;WIT;WORLD" "SOURCES;WIT_DEPS;FLAGS;LINK_FLAGS;DEPENDS" ${ARGN})
   if(NOT WEFT_JCO OR NOT WEFT_WASM_CC)
     return()
   endif()
@@ -104,12 +105,13 @@ function(weft_wasm_direct_component)
     list(APPEND wit_inputs ${dep_files})
   endforeach()
   # Separate compile and link steps: linking with -O2 would run wasm-opt, which drops the
-  # "name" section that trap backtraces use.
+  # "name" section that trap backtraces use. --strip-debug drops the DWARF that Debian's
+  # wasi-libc objects carry (two thirds of a small module) and keeps the names.
   add_custom_command(
     OUTPUT ${ARG_OUTPUT} ${module}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir} ${work_dir}
     ${compile_commands}
-    COMMAND ${WEFT_WASM_CC} --target=wasm32-wasi -nostartfiles -Wl,--no-entry ${ARG_LINK_FLAGS}
+    COMMAND ${WEFT_WASM_CC} --target=wasm32-wasi -nostartfiles -Wl,--no-entry -Wl,--strip-debug ${ARG_LINK_FLAGS}
             ${objects} -o ${module}
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${wit_dir}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${wit_dir}/deps
@@ -118,7 +120,7 @@ function(weft_wasm_direct_component)
     COMMAND ${WEFT_NODE} --import ${WEFT_JCO_PRELOAD} ${WEFT_JCO} embed ${module}
             --wit ${wit_dir} --world-name ${ARG_WORLD} -o ${embedded}
     COMMAND ${WEFT_NODE} ${WEFT_JCO} new ${embedded} -o ${ARG_OUTPUT}
-    DEPENDS ${abs_sources} ${wit_inputs}
+    DEPENDS ${abs_sources} ${wit_inputs} ${ARG_DEPENDS}
     COMMENT "Making component ${ARG_NAME} from C (jco embed + jco new, no adapter)"
     VERBATIM)
   add_custom_target(${ARG_NAME} ALL DEPENDS ${ARG_OUTPUT})

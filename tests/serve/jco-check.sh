@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Proves the C wasi:http guests against the reference host, `jco serve`:
+#   jco-check.sh <jco> <test-handler.component.wasm> [<hello-http.wasm>]
+# Serves each on 127.0.0.1 (a free port), curls its routes, compares status, body and the
+# headers that matter, and stops the server. What jco serve cannot do is skipped:
+#   /spin (forever) blocks jco's only event loop, so nothing else would be served;
+#   /trap kills a jco serve process unless requests are isolated in workers, so it is
+#   checked under --isolate-requests worker (jco answers 502);
+#   /noresponse: jco never answers (the connection hangs), so it is not checked.
+# Exit status 0 when every check passes. Prints one line per check.
+set -uo pipefail
+
+jco=${1:?usage: jco-check.sh <jco> <test-handler.component.wasm> [<hello-http.wasm>]}
+handler=${2:?missing test-handler component}
+hello=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+for f in "$handler" ${hello:+"$hello"}; do
+  [[ -f $f ]] || { echo "missing component: $f" >&2; exit 2; }
+done
+
+work=$(mktemp -d)
+server_pid=
+failures=0
+StopServer() {
+  if [[ -n $server_pid ]]; then
+    kill -- -"$server_pid" 2>/dev/null  # its own process group (setsid): jco's workers too
+    wait "$server_pid" 2>/dev/null
+    server_pid=
+  fi
+}
+trap 'StopServer; rm -rf "$work"' EXIT
+
+FreePort() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# StartServer <component> [jco serve flags...]: sets $base; fails after 30 s without answer.
+StartServer() {
+  local component=$1
+  shift
+  local port
+  port=$(FreePort)
+  base=http://127.0.0.1:$port
+  WEFT_JCO_CHECK_DATA=$work/data WEFT_JCO_CHECK_VAR=value-1 \
+    setsid "$jco" serve --host 127.0.0.1 --port "$port" --jco-import "$here/jco-preload.mjs" "$@" \
+    "$component" >"$work/serve.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 120); do
+    # Any HTTP answer means it is up; probe a path no route counts on.
+    if curl -s -o /dev/null -m 1 "$base/ready-probe"; then return 0; fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+    sleep 0.25
+  done
+  echo "FAIL: jco serve $component did not start:" >&2
+  cat "$work/serve.log" >&2
+  exit 1
+}
+
+Fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+# Expect <what> <status> <body> <path> [curl args...]: exact status and body.
+Expect() {
+  local what=$1 status=$2 body=$3 path=$4
+  shift 4
+  local got
+  got=$(curl -s -m 10 -o "$work/body" -D "$work/head" -w '%{http_code}' "$@" "$base$path")
+  printf '%s' "$body" >"$work/expected"
+  if [[ $got != "$status" ]]; then
+    Fail "$what: status $got, expected $status"
+  elif ! cmp -s "$work/body" "$work/expected"; then
+    Fail "$what: body $(head -c 200 "$work/body" | od -c | head -3), expected $(printf '%q' "$body")"
+  else
+    echo "ok: $what"
+  fi
+}
+
+# ExpectHeader <what> <regex>: a header line of the last response matches (case-insensitive).
+ExpectHeader() {
+  if tr -d '\r' <"$work/head" | grep -qiE "$2"; then
+    echo "ok: $1"
+  else
+    Fail "$1: no header line matching '$2' in: $(tr -d '\r' <"$work/head" | tr '\n' '|')"
+  fi
+}
+
+mkdir -p "$work/data"
+printf 'file contents\n' >"$work/data/f.txt"
+head -c 3000000 /dev/urandom >"$work/upload.bin"
+
+if [[ -n $hello ]]; then
+  StartServer "$hello"
+  Expect "hello-http GET /" 200 $'Hello, WASI!\n' /
+  ExpectHeader "hello-http content-type" '^content-type: text/plain$'
+  ExpectHeader "hello-http content-length" '^content-length: 13$'
+  Expect "hello-http POST /any/path" 200 $'Hello, WASI!\n' /any/path -d 'ignored body'
+  StopServer
+fi
+
+StartServer "$handler"
+Expect "/hello" 200 $'hello\n' /hello
+ExpectHeader "/hello content-length" '^content-length: 6$'
+Expect "/sleep?ms=50" 200 $'slept 50\n' '/sleep?ms=50'
+Expect "/spin?ms=30" 200 $'spun 30\n' '/spin?ms=30'
+# One instance serves every request here: the count goes up by one per request.
+first=$(curl -s -m 10 "$base/count")
+if [[ $first =~ ^[0-9]+$ ]]; then
+  Expect "/count grows (instance reused)" 200 "$((first + 1))"$'\n' /count
+else
+  Fail "/count: answered '$first', not a number"
+fi
+Expect "/headers" 200 $'accept: */*\nx-b: 2\nx-test: a\n' /headers -H 'User-Agent:' -H 'X-Test: a' -H 'x-b: 2'
+Expect "/info" 200 $'method POST\npath /info?a=1&b\nscheme http\nauthority '"${base#http://}"$'\n' \
+  '/info?a=1&b' -X POST
+Expect "/status?code=201" 201 $'status 201\n' '/status?code=201'
+Expect "/status?code=418" 418 $'status 418\n' '/status?code=418'
+Expect "/status?code=204 (no body)" 204 "" '/status?code=204'
+Expect "/status without code" 400 $'status needs ?code=N\n' /status
+Expect "/env?name=WEFT_JCO_CHECK_VAR" 200 $'value-1\n' '/env?name=WEFT_JCO_CHECK_VAR'
+Expect "/env of an unset variable" 404 $'not set\n' '/env?name=WEFT_NOT_SET_ANYWHERE'
+Expect "/file in a preopen" 200 $'file contents\n' '/file?path=/data/f.txt'
+Expect "/file missing (no-entry = 20)" 404 $'error 20\n' '/file?path=/data/none.txt'
+Expect "/stdout" 200 $'ok\n' /stdout
+Expect "unknown path" 404 $'not found\n' /nope
+Expect "/echo small" 200 'echo me' /echo -H 'content-type: app/x-test' --data-binary 'echo me'
+ExpectHeader "/echo keeps the content-type" '^content-type: app/x-test$'
+Expect "/echo chunked request" 200 'chunked body' /echo -H 'transfer-encoding: chunked' --data-binary 'chunked body'
+if curl -s -m 30 --data-binary @"$work/upload.bin" "$base/echo" | cmp -s - "$work/upload.bin"; then
+  echo "ok: /echo 3 MB"
+else
+  Fail "/echo 3 MB: the body came back different"
+fi
+python3 -c 'import sys; sys.stdout.write("".join(chr(97 + i % 26) for i in range(5000003)))' >"$work/big.expected"
+if curl -s -m 30 "$base/big?bytes=5000003" | cmp -s - "$work/big.expected"; then
+  echo "ok: /big?bytes=5000003"
+else
+  Fail "/big?bytes=5000003: wrong body"
+fi
+Expect "/big?bytes=0" 200 "" '/big?bytes=0'
+sleep 0.2  # stdout/stderr lines reach the log asynchronously
+grep -qx 'to stdout' "$work/serve.log" && grep -qx 'to stderr' "$work/serve.log" &&
+  echo "ok: /stdout and /stderr lines reached jco's output" || Fail "/stdout: lines missing from the log"
+StopServer
+
+# Traps end a jco serve process unless each request gets its own worker.
+StartServer "$handler" --isolate-requests worker --isolate-worker-pool-size 2
+status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/trap")
+[[ $status == 5* ]] && echo "ok: /trap gives $status" || Fail "/trap: status $status, expected 5xx"
+Expect "/hello after a trap" 200 $'hello\n' /hello
+Expect "/count in a fresh instance" 200 $'1\n' /count
+StopServer
+
+if ((failures > 0)); then
+  echo "$failures check(s) FAILED"
+  exit 1
+fi
+echo "all checks passed"
