@@ -13,9 +13,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/message.h"
+#include "weft/error.h"
 
 namespace weft::http {
 
@@ -26,6 +28,12 @@ struct ClientError {
   std::string code;
   std::string detail;
 };
+
+/// Failures of a response body (BodyReader::Read) and of a request body (BodyWriter) carry
+/// BodyStatus::message "<error-code case>: <detail>" ("HTTP-response-incomplete: ...");
+/// this splits such a message back into a ClientError. A message without a known case name
+/// gives "internal-error" with the whole message as detail.
+ClientError ClientErrorFromBodyMessage(std::string_view message);
 
 struct ClientRequest {
   std::string method = "GET";
@@ -81,6 +89,10 @@ class Client {
   std::shared_ptr<Pending> Send(
       ClientRequest request,
       std::function<void(std::optional<ClientResponse>, std::optional<ClientError>)> on_response);
+
+  /// Also trusts the PEM certificate(s) in `pem` as certificate authorities for https peers,
+  /// beside the system trust store (tests, private CAs). Applies to requests sent afterwards.
+  Error TrustCertificate(std::string_view pem);
 
   struct Impl;
 

@@ -1,0 +1,1217 @@
+// The outbound HTTP/1.1 client (client.h): one Conn per request on a fresh connection that
+// says `connection: close`. Boost.Asio does name resolution, connect, TLS (asio::ssl over
+// OpenSSL) and timers; the request head and body framing are written here, and the response
+// is parsed here by a small incremental parser, so that bodies stream both ways through
+// bounded buffers (64 KiB each way) with backpressure.
+// Invariants: everything runs on the io_context thread; user callbacks (on_response, body
+// wakes) are only ever called from Asio handlers or posted, never from inside a user's call;
+// once closed_ is set no socket operation is started again; every failure message has the
+// form "<wasi:http error-code case>: <detail>".
+#include "http/client/client.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+#include <cstring>
+
+namespace weft::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kWriteBufferLimit = 64 * 1024;  // request bytes queued ahead of the socket
+constexpr size_t kBodyBufferLimit = 64 * 1024;   // response bytes decoded ahead of the reader
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxHeadBytes = 64 * 1024;      // response status line + header fields
+constexpr size_t kMaxTrailerBytes = 64 * 1024;
+constexpr size_t kMaxChunkLine = 4096;
+// wasmtime's defaults for request-options it is not given.
+constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(600);
+// Longer durations (a guest may pass u64 nanoseconds) are clamped so now() + d cannot overflow.
+constexpr std::chrono::nanoseconds kMaxTimeout = std::chrono::hours(24 * 365);
+
+const char* const kErrorCodes[] = {
+    "DNS-timeout", "DNS-error", "destination-not-found", "destination-unavailable",
+    "destination-IP-prohibited", "destination-IP-unroutable", "connection-refused",
+    "connection-terminated", "connection-timeout", "connection-read-timeout",
+    "connection-write-timeout", "connection-limit-reached", "TLS-protocol-error",
+    "TLS-certificate-error", "TLS-alert-received", "HTTP-request-denied",
+    "HTTP-request-length-required", "HTTP-request-body-size", "HTTP-request-method-invalid",
+    "HTTP-request-URI-invalid", "HTTP-request-URI-too-long",
+    "HTTP-request-header-section-size", "HTTP-request-header-size",
+    "HTTP-request-trailer-section-size", "HTTP-request-trailer-size",
+    "HTTP-response-incomplete", "HTTP-response-header-section-size",
+    "HTTP-response-header-size", "HTTP-response-body-size",
+    "HTTP-response-trailer-section-size", "HTTP-response-trailer-size",
+    "HTTP-response-transfer-coding", "HTTP-response-content-coding", "HTTP-response-timeout",
+    "HTTP-upgrade-failed", "HTTP-protocol-error", "loop-detected", "configuration-error",
+    "internal-error"};
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+}
+
+bool IsToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
+}
+
+// A field value as it may go on the wire: no CR, LF or NUL (header injection).
+bool IsFieldValue(std::string_view v) {
+  return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+std::string_view TrimOws(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<uint16_t> ParsePort(std::string_view s) {
+  auto v = ParseDecimal(s);
+  if (!v || *v == 0 || *v > 65535) return std::nullopt;
+  return static_cast<uint16_t>(*v);
+}
+
+// "host", "host:port", "[v6]" or "[v6]:port". `host` comes back without brackets.
+bool SplitHostPort(std::string_view s, std::string& host, std::optional<uint16_t>& port,
+                   bool allow_bare_ipv6) {
+  port.reset();
+  std::string_view rest;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    host = std::string(s.substr(1, close - 1));
+    rest = s.substr(close + 1);
+  } else {
+    size_t colon = s.find(':');
+    if (colon != std::string_view::npos && s.find(':', colon + 1) != std::string_view::npos) {
+      if (!allow_bare_ipv6) return false;
+      host = std::string(s);  // a bare IPv6 address: no port
+      return true;
+    }
+    host = std::string(s.substr(0, colon));
+    rest = colon == std::string_view::npos ? std::string_view() : s.substr(colon);
+  }
+  if (host.empty()) return false;
+  if (!rest.empty()) {
+    if (rest.front() != ':') return false;
+    port = ParsePort(rest.substr(1));
+    if (!port) return false;
+  }
+  return true;
+}
+
+std::string Millis(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) +
+         " ms";
+}
+
+std::chrono::nanoseconds Clamp(std::optional<std::chrono::nanoseconds> d) {
+  if (!d) return kDefaultTimeout;
+  if (*d < std::chrono::nanoseconds::zero()) return std::chrono::nanoseconds::zero();
+  return std::min(*d, kMaxTimeout);
+}
+
+// Hop-by-hop fields: this client frames the message and owns the connection itself.
+bool IsHopByHop(const std::string& name) {
+  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+         name == "transfer-encoding" || name == "upgrade" || name == "te";
+}
+
+}  // namespace
+
+ClientError ClientErrorFromBodyMessage(std::string_view message) {
+  size_t colon = message.find(": ");
+  if (colon != std::string_view::npos) {
+    std::string_view code = message.substr(0, colon);
+    for (const char* known : kErrorCodes) {
+      if (code == known) {
+        return ClientError{std::string(code), std::string(message.substr(colon + 2))};
+      }
+    }
+  }
+  return ClientError{"internal-error", std::string(message)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// OutboundPolicy
+
+OutboundPolicy::OutboundPolicy(std::vector<std::string> allowed) {
+  for (auto& a : allowed) allowed_.push_back(ToLower(a));
+}
+
+bool OutboundPolicy::Allows(const std::string& host, uint16_t port) const {
+  if (allowed_.empty()) return true;
+  std::string want = ToLower(host);
+  for (const auto& entry : allowed_) {
+    std::string eh;
+    std::optional<uint16_t> ep;
+    if (!SplitHostPort(entry, eh, ep, /*allow_bare_ipv6=*/true)) continue;
+    if (eh == want && (!ep || *ep == port)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conn: one request on one connection.
+
+namespace {
+
+using Callback = std::function<void(std::optional<ClientResponse>, std::optional<ClientError>)>;
+
+class Conn : public std::enable_shared_from_this<Conn> {
+ public:
+  Conn(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls_ctx, Callback cb)
+      : io_(io),
+        tls_ctx_(std::move(tls_ctx)),
+        on_response_(std::move(cb)),
+        resolver_(io),
+        socket_(io),
+        conn_timer_(io),
+        read_timer_(io),
+        write_timer_(io) {}
+
+  void SetTls(std::shared_ptr<asio::ssl::context> ctx) { tls_ctx_ = std::move(ctx); }
+
+  // Everything Send validated: the connection target and the request head without its
+  // framing lines and final CRLF.
+  void Prepare(const ClientRequest& req, std::string host, uint16_t port, std::string head,
+               std::optional<uint64_t> declared_length, bool empty_body_needs_length) {
+    host_ = std::move(host);
+    port_ = port;
+    https_ = req.scheme == "https";
+    head_only_ = req.method == "HEAD";
+    connect_timeout_ = Clamp(req.connect_timeout);
+    first_byte_timeout_ = Clamp(req.first_byte_timeout);
+    between_bytes_timeout_ = Clamp(req.between_bytes_timeout);
+    head_ = std::move(head);
+    empty_body_needs_length_ = empty_body_needs_length;
+    if (declared_length) {
+      framing_ = Framing::kLength;
+      declared_ = *declared_length;
+      out_pending_ = std::move(head_);
+      out_pending_ += "\r\n";
+    }
+  }
+
+  void Start() {
+    phase_ = Phase::kResolving;
+    ArmTimer(conn_timer_, conn_gen_, connect_timeout_, [](Conn& c) { c.OnConnectTimeout(); });
+    resolver_.async_resolve(
+        host_, std::to_string(port_), tcp::resolver::numeric_service,
+        [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
+          self->OnResolved(ec, std::move(results));
+        });
+  }
+
+  // Fails the request: the callback (posted) if the head was not delivered, else the
+  // response body; the request body in any case.
+  void Fail(const std::string& code, const std::string& detail) {
+    if (cancelled_) return;
+    CloseSocket();
+    std::string message = code + ": " + detail;
+    if (!writer_error_) {
+      writer_error_ = message;
+      WakeWriter();
+    }
+    if (!head_delivered_) {
+      if (on_response_) {
+        Callback cb = std::move(on_response_);
+        on_response_ = nullptr;
+        head_delivered_ = true;  // nothing more goes to the callback
+        asio::post(io_, [self = shared_from_this(), cb = std::move(cb),
+                         err = ClientError{code, detail}]() mutable {
+          if (!self->cancelled_) cb(std::nullopt, std::move(err));
+        });
+      }
+    } else if (!body_end_ && !body_error_) {
+      body_error_ = message;
+      WakeReader();
+    }
+  }
+
+  void Cancel() {
+    cancelled_ = true;
+    on_response_ = nullptr;
+    reader_wake_ = nullptr;
+    writer_wake_ = nullptr;
+    if (!writer_error_) writer_error_ = "internal-error: request cancelled";
+    if (!body_end_ && !body_error_) body_error_ = "internal-error: request cancelled";
+    CloseSocket();
+  }
+
+  // --- request body (BodyWriter) ---
+
+  size_t WriterCapacity() const {
+    if (writer_error_ || req_finished_) return 0;
+    size_t used = out_pending_.size() + out_inflight_.size();
+    return used >= kWriteBufferLimit ? 0 : kWriteBufferLimit - used;
+  }
+
+  BodyStatus WriterWrite(std::span<const uint8_t> bytes) {
+    if (writer_error_) return BodyStatus::Failed(*writer_error_);
+    if (req_finished_) return BodyStatus::Failed("internal-error: write after Finish");
+    if (bytes.empty()) return BodyStatus::Ok();
+    if (framing_ == Framing::kUndecided) {
+      framing_ = Framing::kChunked;
+      out_pending_ += head_;
+      out_pending_ += "transfer-encoding: chunked\r\n\r\n";
+      head_.clear();
+    }
+    if (framing_ == Framing::kLength) {
+      if (written_ + bytes.size() > declared_) {
+        std::string detail = "request body exceeds its content-length of " +
+                             std::to_string(declared_) + " bytes";
+        Fail("HTTP-request-body-size", detail);
+        return BodyStatus::Failed("HTTP-request-body-size: " + detail);
+      }
+      out_pending_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    } else {
+      char size[24];
+      auto res = std::to_chars(size, size + sizeof size, bytes.size(), 16);
+      out_pending_.append(size, res.ptr);
+      out_pending_ += "\r\n";
+      out_pending_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      out_pending_ += "\r\n";
+    }
+    written_ += bytes.size();
+    Flush();
+    return BodyStatus::Ok();
+  }
+
+  void WriterWait(std::function<void()> wake) {
+    if (cancelled_) return;
+    if (writer_error_ || WriterCapacity() > 0) {
+      asio::post(io_, std::move(wake));
+      return;
+    }
+    writer_wake_ = std::move(wake);
+  }
+
+  BodyStatus WriterFinish(Headers trailers) {
+    if (writer_error_) return BodyStatus::Failed(*writer_error_);
+    if (req_finished_) return BodyStatus::Failed("internal-error: Finish called twice");
+    req_finished_ = true;
+    if (framing_ == Framing::kUndecided) {
+      framing_ = Framing::kNone;
+      out_pending_ += head_;
+      if (empty_body_needs_length_) out_pending_ += "content-length: 0\r\n";
+      out_pending_ += "\r\n";
+      head_.clear();
+    } else if (framing_ == Framing::kLength) {
+      if (written_ != declared_) {
+        std::string detail = "request body ended after " + std::to_string(written_) + " of " +
+                             std::to_string(declared_) + " declared bytes";
+        Fail("HTTP-request-body-size", detail);
+        return BodyStatus::Failed("HTTP-request-body-size: " + detail);
+      }
+    } else if (framing_ == Framing::kChunked) {
+      out_pending_ += "0\r\n";
+      for (const auto& [name, value] : trailers) {
+        if (!IsToken(name) || !IsFieldValue(value) || IsHopByHop(ToLower(name))) {
+          std::string detail = "invalid request trailer '" + name + "'";
+          Fail("HTTP-protocol-error", detail);
+          return BodyStatus::Failed("HTTP-protocol-error: " + detail);
+        }
+        out_pending_ += name + ": " + value + "\r\n";
+      }
+      out_pending_ += "\r\n";
+    }
+    Flush();
+    return BodyStatus::Ok();
+  }
+
+  void WriterAbort(const std::string& reason) {
+    if (writer_error_ || (req_finished_ && !writing_ && out_pending_.empty())) return;
+    Fail("internal-error", "request body aborted: " + reason);
+  }
+
+  bool WriterFailed() const { return writer_error_.has_value(); }
+
+  void WriterDropped() {
+    if (!req_finished_ && !writer_error_ && !cancelled_) {
+      Fail("internal-error", "request body dropped before Finish");
+    }
+  }
+
+  // --- response body (BodyReader) ---
+
+  BodyStatus ReaderRead(size_t max, std::vector<uint8_t>& out) {
+    if (cancelled_) return BodyStatus::Failed("internal-error: request cancelled");
+    size_t avail = body_.size() - body_pos_;
+    if (avail > 0) {
+      size_t n = std::min(max, avail);
+      out.insert(out.end(), body_.begin() + static_cast<ptrdiff_t>(body_pos_),
+                 body_.begin() + static_cast<ptrdiff_t>(body_pos_ + n));
+      body_pos_ += n;
+      if (body_pos_ == body_.size()) {
+        body_.clear();
+        body_pos_ = 0;
+      }
+      if (blocked_) Pump();  // room again: decode more, maybe read the socket again
+      return BodyStatus::Ok();
+    }
+    if (body_error_) return BodyStatus::Failed(*body_error_);
+    if (body_end_) return BodyStatus::End();
+    return BodyStatus::Ok();
+  }
+
+  void ReaderWait(std::function<void()> wake) {
+    if (cancelled_) return;
+    if (body_.size() > body_pos_ || body_end_ || body_error_) {
+      asio::post(io_, std::move(wake));
+      return;
+    }
+    reader_wake_ = std::move(wake);
+  }
+
+  Headers ReaderTrailers() const { return body_end_ ? trailers_ : Headers{}; }
+  std::optional<uint64_t> content_length() const { return content_length_; }
+
+  void ReaderDropped() {
+    // Nobody wants the rest of the response.
+    if (!body_end_) CloseSocket();
+  }
+
+ private:
+  enum class Phase : uint8_t { kIdle, kResolving, kConnecting, kHandshaking, kConnected };
+  enum class Framing : uint8_t { kUndecided, kLength, kChunked, kNone };
+  enum class PState : uint8_t {
+    kStatusLine, kHeaders, kLength, kChunkSize, kChunkData, kChunkDataEnd, kTrailers,
+    kUntilClose, kDone
+  };
+  // kHead: the response head is complete and must be delivered before the body is parsed
+  // (so that a broken body fails the body, not the response).
+  enum class Progress : uint8_t { kNeedInput, kBlocked, kHead, kDone, kFailed };
+
+  template <typename OnExpiry>
+  void ArmTimer(asio::steady_timer& timer, uint64_t& gen, std::chrono::nanoseconds d,
+                OnExpiry on_expiry) {
+    uint64_t g = ++gen;
+    timer.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(d));
+    timer.async_wait([self = shared_from_this(), &gen, g, on_expiry](const error_code& ec) {
+      if (ec || g != gen || self->closed_) return;
+      on_expiry(*self);
+    });
+  }
+
+  static void Disarm(asio::steady_timer& timer, uint64_t& gen) {
+    ++gen;
+    timer.cancel();
+  }
+
+  void CloseSocket() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ec;
+    resolver_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    Disarm(conn_timer_, conn_gen_);
+    Disarm(read_timer_, read_gen_);
+    Disarm(write_timer_, write_gen_);
+  }
+
+  void WakeWriter() {
+    if (writer_wake_) {
+      asio::post(io_, std::move(writer_wake_));
+      writer_wake_ = nullptr;
+    }
+  }
+
+  void WakeReader() {
+    if (reader_wake_) {
+      asio::post(io_, std::move(reader_wake_));
+      reader_wake_ = nullptr;
+    }
+  }
+
+  std::string Target() const {
+    bool v6 = host_.find(':') != std::string::npos;
+    return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+  }
+
+  // --- connection setup ---
+
+  void OnConnectTimeout() {
+    if (phase_ == Phase::kResolving) {
+      Fail("DNS-timeout", "resolving '" + host_ + "' took longer than " + Millis(connect_timeout_));
+    } else {
+      Fail("connection-timeout", "connecting to " + Target() + " took longer than " +
+                                     Millis(connect_timeout_));
+    }
+  }
+
+  void OnResolved(const error_code& ec, tcp::resolver::results_type results) {
+    if (closed_) return;
+    if (ec) {
+      Fail("DNS-error", "cannot resolve '" + host_ + "': " + ec.message());
+      return;
+    }
+    if (results.empty()) {
+      Fail("destination-not-found", "'" + host_ + "' has no addresses");
+      return;
+    }
+    phase_ = Phase::kConnecting;
+    asio::async_connect(socket_, results,
+                        [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
+                          self->OnConnected(ec);
+                        });
+  }
+
+  void OnConnected(const error_code& ec) {
+    if (closed_) return;
+    if (ec) {
+      std::string detail = "cannot connect to " + Target() + ": " + ec.message();
+      if (ec == asio::error::connection_refused) {
+        Fail("connection-refused", detail);
+      } else if (ec == asio::error::timed_out) {
+        Fail("connection-timeout", detail);
+      } else if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
+        Fail("destination-unavailable", detail);
+      } else {
+        Fail("destination-unavailable", detail);
+      }
+      return;
+    }
+    error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    if (!https_) {
+      OnReady();
+      return;
+    }
+    phase_ = Phase::kHandshaking;
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_ctx_);
+    SSL* ssl = tls_->native_handle();
+    error_code addr_ec;
+    asio::ip::make_address(host_, addr_ec);
+    bool is_ip = !addr_ec;
+    // SNI is for names only (RFC 6066); the certificate must match the name or the address.
+    if (!is_ip) SSL_set_tlsext_host_name(ssl, host_.c_str());
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host_.c_str())
+                   : SSL_set1_host(ssl, host_.c_str());
+    if (ok != 1) {
+      Fail("internal-error", "cannot set up certificate host check for '" + host_ + "'");
+      return;
+    }
+    tls_->set_verify_mode(asio::ssl::verify_peer, ignored);
+    tls_->async_handshake(asio::ssl::stream_base::client,
+                          [self = shared_from_this()](const error_code& ec) {
+                            self->OnHandshake(ec);
+                          });
+  }
+
+  void OnHandshake(const error_code& ec) {
+    if (closed_) return;
+    if (ec) {
+      long verify = SSL_get_verify_result(tls_->native_handle());
+      if (verify != X509_V_OK) {
+        Fail("TLS-certificate-error", "certificate of " + Target() + " not accepted: " +
+                                          X509_verify_cert_error_string(verify));
+      } else if (ec.category() == asio::error::get_ssl_category() &&
+                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) >=
+                     SSL_AD_REASON_OFFSET &&
+                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) <
+                     SSL_AD_REASON_OFFSET + 256) {
+        int alert = ERR_GET_REASON(static_cast<unsigned long>(ec.value())) - SSL_AD_REASON_OFFSET;
+        Fail("TLS-alert-received", "TLS alert " + std::to_string(alert) + " from " + Target() +
+                                       ": " + ec.message());
+      } else {
+        Fail("TLS-protocol-error", "TLS handshake with " + Target() + " failed: " + ec.message());
+      }
+      return;
+    }
+    OnReady();
+  }
+
+  void OnReady() {
+    Disarm(conn_timer_, conn_gen_);
+    phase_ = Phase::kConnected;
+    Flush();
+    need_input_ = true;
+    MaybeRead();
+  }
+
+  // --- writing ---
+
+  void Flush() {
+    if (closed_ || phase_ != Phase::kConnected || writing_) return;
+    if (out_pending_.empty()) return;
+    writing_ = true;
+    out_inflight_.swap(out_pending_);
+    out_pending_.clear();
+    ArmTimer(write_timer_, write_gen_, between_bytes_timeout_, [](Conn& c) {
+      c.Fail("connection-write-timeout", "the server took in no request bytes for " +
+                                             Millis(c.between_bytes_timeout_));
+    });
+    auto handler = [self = shared_from_this()](const error_code& ec, size_t) {
+      self->OnWritten(ec);
+    };
+    if (tls_) {
+      asio::async_write(*tls_, asio::buffer(out_inflight_), std::move(handler));
+    } else {
+      asio::async_write(socket_, asio::buffer(out_inflight_), std::move(handler));
+    }
+  }
+
+  void OnWritten(const error_code& ec) {
+    writing_ = false;
+    if (closed_) return;
+    Disarm(write_timer_, write_gen_);
+    out_inflight_.clear();
+    if (ec) {
+      // The server may have answered already (e.g. 413 and close): the read side decides
+      // what the response looks like; only the request body fails here.
+      if (!writer_error_) writer_error_ = "connection-terminated: sending the request failed: " +
+                                          ec.message();
+      out_pending_.clear();
+      WakeWriter();
+      RequestSent();
+      return;
+    }
+    WakeWriter();
+    if (!out_pending_.empty()) {
+      Flush();
+    } else if (req_finished_) {
+      RequestSent();
+    }
+  }
+
+  void RequestSent() {
+    if (request_sent_) return;
+    request_sent_ = true;
+    if (parse_ == PState::kStatusLine || parse_ == PState::kHeaders) {
+      ArmTimer(read_timer_, read_gen_, first_byte_timeout_, [](Conn& c) {
+        c.Fail("connection-read-timeout", "no response from " + c.Target() + " within " +
+                                              Millis(c.first_byte_timeout_) +
+                                              " of sending the request");
+      });
+    }
+  }
+
+  // --- reading ---
+
+  bool InHead() const { return parse_ == PState::kStatusLine || parse_ == PState::kHeaders; }
+
+  void MaybeRead() {
+    if (closed_ || phase_ != Phase::kConnected || reading_ || !need_input_ || eof_) return;
+    reading_ = true;
+    if (!InHead()) {
+      ArmTimer(read_timer_, read_gen_, between_bytes_timeout_, [](Conn& c) {
+        c.Fail("connection-read-timeout", "no response body bytes from " + c.Target() +
+                                              " for " + Millis(c.between_bytes_timeout_));
+      });
+    }
+    auto handler = [self = shared_from_this()](const error_code& ec, size_t n) {
+      self->OnRead(ec, n);
+    };
+    if (tls_) {
+      tls_->async_read_some(asio::buffer(read_buf_), std::move(handler));
+    } else {
+      socket_.async_read_some(asio::buffer(read_buf_), std::move(handler));
+    }
+  }
+
+  void OnRead(const error_code& ec, size_t n) {
+    reading_ = false;
+    if (closed_) return;
+    if (!InHead()) Disarm(read_timer_, read_gen_);
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      // A close without TLS close_notify only matters for close-delimited bodies, which
+      // HTTP/1.1 servers rarely send; accept it like curl does.
+      eof_ = true;
+    } else if (ec) {
+      if (ec.category() == asio::error::get_ssl_category()) {
+        Fail("TLS-protocol-error", "reading from " + Target() + ": " + ec.message());
+      } else {
+        Fail("connection-terminated", "reading from " + Target() + ": " + ec.message());
+      }
+      return;
+    }
+    received_ += n;
+    in_.append(read_buf_.data(), n);
+    Pump();
+  }
+
+  // Runs the parser over the input, delivers the head, wakes the reader, reads more.
+  void Pump() {
+    if (closed_ && parse_ != PState::kDone) return;
+    size_t before = body_.size() - body_pos_;
+    Progress p = Parse();
+    if (p == Progress::kFailed) return;  // Fail() was called
+    if (p == Progress::kHead) {
+      DeliverHead();
+      if (cancelled_ || closed_) return;  // cancelled, or the reader was dropped at once
+      before = body_.size() - body_pos_;
+      p = Parse();
+      if (p == Progress::kFailed) return;
+    }
+    if (p == Progress::kNeedInput && eof_) {
+      if (parse_ == PState::kUntilClose) {
+        parse_ = PState::kDone;
+        p = Progress::kDone;
+      } else if (received_ == 0) {
+        Fail("connection-terminated", Target() + " closed the connection without a response");
+        return;
+      } else if (InHead()) {
+        Fail("HTTP-response-incomplete", Target() + " closed the connection inside the response head");
+        return;
+      } else {
+        std::string where = parse_ == PState::kLength
+                                ? "after " + std::to_string(body_received_) + " of " +
+                                      std::to_string(*content_length_) + " body bytes"
+                                : "inside the chunked body after " +
+                                      std::to_string(body_received_) + " bytes";
+        Fail("HTTP-response-incomplete", Target() + " closed the connection " + where);
+        return;
+      }
+    }
+    if (p == Progress::kDone && !body_end_) {
+      body_end_ = true;
+      if (!req_finished_ || writing_ || !out_pending_.empty()) {
+        if (!writer_error_) {
+          writer_error_ = "connection-terminated: the response ended before the request body";
+          WakeWriter();
+        }
+      }
+      CloseSocket();
+      WakeReader();
+      return;
+    }
+    if (body_.size() - body_pos_ != before) WakeReader();
+    blocked_ = p == Progress::kBlocked;
+    need_input_ = p == Progress::kNeedInput;
+    MaybeRead();
+  }
+
+  void DeliverHead() {
+    head_delivered_ = true;
+    Disarm(read_timer_, read_gen_);
+    if (!on_response_) return;
+    Callback cb = std::move(on_response_);
+    on_response_ = nullptr;
+    ClientResponse response;
+    response.status = status_;
+    response.headers = std::move(headers_);
+    response.body = MakeReader();
+    cb(std::move(response), std::nullopt);
+  }
+
+  std::shared_ptr<BodyReader> MakeReader();
+
+  // One line ending in LF (CR before it dropped) from the input, if complete.
+  bool NextLine(std::string_view& line) {
+    size_t nl = in_.find('\n', in_pos_);
+    if (nl == std::string::npos) return false;
+    line = std::string_view(in_).substr(in_pos_, nl - in_pos_);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    in_pos_ = nl + 1;
+    return true;
+  }
+
+  size_t Available() const { return in_.size() - in_pos_; }
+  size_t Room() const {
+    size_t buffered = body_.size() - body_pos_;
+    return buffered >= kBodyBufferLimit ? 0 : kBodyBufferLimit - buffered;
+  }
+
+  void TakeBody(size_t n) {
+    body_.insert(body_.end(), in_.begin() + static_cast<ptrdiff_t>(in_pos_),
+                 in_.begin() + static_cast<ptrdiff_t>(in_pos_ + n));
+    in_pos_ += n;
+    body_received_ += n;
+  }
+
+  Progress ProtocolError(const std::string& detail) {
+    Fail("HTTP-protocol-error", "response from " + Target() + ": " + detail);
+    return Progress::kFailed;
+  }
+
+  // Parses a header or trailer field line into `into`.
+  bool ParseField(std::string_view line, Headers& into, std::string& error) {
+    if (line.front() == ' ' || line.front() == '\t') {
+      error = "obsolete line folding in a header field";
+      return false;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
+      error = "malformed header field '" + std::string(line.substr(0, 64)) + "'";
+      return false;
+    }
+    std::string_view value = TrimOws(line.substr(colon + 1));
+    if (!IsFieldValue(value)) {
+      error = "control character in header field '" + std::string(line.substr(0, colon)) + "'";
+      return false;
+    }
+    into.emplace_back(ToLower(line.substr(0, colon)), std::string(value));
+    return true;
+  }
+
+  Progress Parse() {
+    Progress result = ParseLoop();
+    // Keep the unparsed tail small and at the front.
+    if (in_pos_ == in_.size()) {
+      in_.clear();
+      in_pos_ = 0;
+    } else if (in_pos_ > kReadChunk) {
+      in_.erase(0, in_pos_);
+      in_pos_ = 0;
+    }
+    return result;
+  }
+
+  Progress ParseLoop() {
+    std::string_view line;
+    std::string error;
+    for (;;) {
+      switch (parse_) {
+        case PState::kStatusLine: {
+          if (!NextLine(line)) {
+            if (Available() > kMaxHeadBytes) {
+              Fail("HTTP-response-header-section-size", "status line longer than " +
+                                                            std::to_string(kMaxHeadBytes));
+              return Progress::kFailed;
+            }
+            return Progress::kNeedInput;
+          }
+          head_bytes_ = line.size();
+          // "HTTP/1.1 200 OK": version, status code, optional reason.
+          if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[7] < '0' ||
+              line[7] > '9' || line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) {
+            if (line.empty()) continue;  // a stray CRLF before the status line (RFC 9112 2.2)
+            return ProtocolError("malformed status line '" +
+                                 std::string(line.substr(0, 64)) + "'");
+          }
+          std::string_view code = line.substr(9, 3);
+          if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+              code[0] == '0') {
+            return ProtocolError("bad status code '" + std::string(code) + "'");
+          }
+          status_ = static_cast<uint16_t>(*ParseDecimal(code));
+          headers_.clear();
+          parse_ = PState::kHeaders;
+          break;
+        }
+        case PState::kHeaders: {
+          if (!NextLine(line)) {
+            if (head_bytes_ + Available() > kMaxHeadBytes) {
+              Fail("HTTP-response-header-section-size",
+                   "response head larger than " + std::to_string(kMaxHeadBytes) + " bytes");
+              return Progress::kFailed;
+            }
+            return Progress::kNeedInput;
+          }
+          head_bytes_ += line.size() + 2;
+          if (head_bytes_ > kMaxHeadBytes) {
+            Fail("HTTP-response-header-section-size",
+                 "response head larger than " + std::to_string(kMaxHeadBytes) + " bytes");
+            return Progress::kFailed;
+          }
+          if (!line.empty()) {
+            if (!ParseField(line, headers_, error)) return ProtocolError(error);
+            break;
+          }
+          Progress p = HeadComplete();
+          if (p != Progress::kNeedInput) return p;
+          if (head_ready_) return Progress::kHead;
+          break;
+        }
+        case PState::kLength: {
+          uint64_t left = *content_length_ - body_received_;
+          if (left == 0) {
+            parse_ = PState::kDone;
+            break;
+          }
+          size_t n = static_cast<size_t>(std::min<uint64_t>({left, Available(), Room()}));
+          if (n == 0) return Room() == 0 ? Progress::kBlocked : Progress::kNeedInput;
+          TakeBody(n);
+          break;
+        }
+        case PState::kChunkSize: {
+          if (!NextLine(line)) {
+            if (Available() > kMaxChunkLine) return ProtocolError("chunk size line too long");
+            return Progress::kNeedInput;
+          }
+          std::string_view digits = line.substr(0, line.find_first_of("; \t"));
+          uint64_t size = 0;
+          auto [ptr, ec] =
+              std::from_chars(digits.data(), digits.data() + digits.size(), size, 16);
+          if (digits.empty() || digits.size() > 15 || ec != std::errc() ||
+              ptr != digits.data() + digits.size()) {
+            return ProtocolError("bad chunk size '" + std::string(line.substr(0, 32)) + "'");
+          }
+          if (size == 0) {
+            parse_ = PState::kTrailers;
+            trailer_bytes_ = 0;
+          } else {
+            chunk_left_ = size;
+            parse_ = PState::kChunkData;
+          }
+          break;
+        }
+        case PState::kChunkData: {
+          size_t n = static_cast<size_t>(std::min<uint64_t>({chunk_left_, Available(), Room()}));
+          if (n == 0) return Room() == 0 ? Progress::kBlocked : Progress::kNeedInput;
+          TakeBody(n);
+          chunk_left_ -= n;
+          if (chunk_left_ == 0) parse_ = PState::kChunkDataEnd;
+          break;
+        }
+        case PState::kChunkDataEnd: {
+          if (!NextLine(line)) {
+            if (Available() >= 2) return ProtocolError("chunk data not followed by CRLF");
+            return Progress::kNeedInput;
+          }
+          if (!line.empty()) return ProtocolError("chunk data longer than its size");
+          parse_ = PState::kChunkSize;
+          break;
+        }
+        case PState::kTrailers: {
+          if (!NextLine(line)) {
+            if (trailer_bytes_ + Available() > kMaxTrailerBytes) {
+              Fail("HTTP-response-trailer-section-size",
+                   "trailers larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
+              return Progress::kFailed;
+            }
+            return Progress::kNeedInput;
+          }
+          trailer_bytes_ += line.size() + 2;
+          if (trailer_bytes_ > kMaxTrailerBytes) {
+            Fail("HTTP-response-trailer-section-size",
+                 "trailers larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
+            return Progress::kFailed;
+          }
+          if (line.empty()) {
+            parse_ = PState::kDone;
+            break;
+          }
+          if (!ParseField(line, trailers_, error)) return ProtocolError(error);
+          break;
+        }
+        case PState::kUntilClose: {
+          size_t n = std::min(Available(), Room());
+          if (n == 0) return Room() == 0 ? Progress::kBlocked : Progress::kNeedInput;
+          TakeBody(n);
+          break;
+        }
+        case PState::kDone:
+          return Progress::kDone;
+      }
+    }
+  }
+
+  // The blank line after the header fields: decide the body's framing (RFC 9112 6.3).
+  // Returns kNeedInput to go on parsing.
+  Progress HeadComplete() {
+    if (status_ >= 100 && status_ < 200) {
+      if (status_ == 101) {
+        Fail("HTTP-upgrade-failed", Target() + " switched protocols, which this client does not do");
+        return Progress::kFailed;
+      }
+      parse_ = PState::kStatusLine;  // 100 Continue, 103 Early Hints: the real one follows
+      return Progress::kNeedInput;
+    }
+    std::vector<std::string> codings;
+    std::optional<uint64_t> length;
+    bool has_length = false;
+    for (const auto& [name, value] : headers_) {
+      if (name == "transfer-encoding") {
+        std::string_view rest = value;
+        while (!rest.empty()) {
+          size_t comma = rest.find(',');
+          std::string_view item = TrimOws(rest.substr(0, comma));
+          if (!item.empty()) codings.push_back(ToLower(item));
+          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+      } else if (name == "content-length") {
+        std::string_view rest = value;
+        while (true) {
+          size_t comma = rest.find(',');
+          auto v = ParseDecimal(TrimOws(rest.substr(0, comma)));
+          if (!v || (length && *length != *v)) {
+            return ProtocolError("invalid content-length '" + value + "'");
+          }
+          length = v;
+          has_length = true;
+          if (comma == std::string_view::npos) break;
+          rest = rest.substr(comma + 1);
+        }
+      }
+    }
+    head_ready_ = true;
+    if (head_only_ || status_ == 204 || status_ == 304) {
+      // No body whatever the fields say; a content-length still tells the size.
+      if (has_length) content_length_ = length;
+      parse_ = PState::kDone;
+      return Progress::kNeedInput;
+    }
+    if (!codings.empty()) {
+      if (has_length) return ProtocolError("both transfer-encoding and content-length");
+      if (codings.size() != 1 || codings[0] != "chunked") {
+        std::string list;
+        for (const auto& c : codings) list += (list.empty() ? "" : ", ") + c;
+        Fail("HTTP-response-transfer-coding",
+             "response from " + Target() + " uses transfer-coding '" + list + "'");
+        return Progress::kFailed;
+      }
+      parse_ = PState::kChunkSize;
+    } else if (has_length) {
+      content_length_ = length;
+      parse_ = PState::kLength;
+    } else {
+      parse_ = PState::kUntilClose;
+    }
+    return Progress::kNeedInput;
+  }
+
+  asio::io_context& io_;
+  std::shared_ptr<asio::ssl::context> tls_ctx_;
+  Callback on_response_;
+  std::string host_;
+  uint16_t port_ = 0;
+  bool https_ = false;
+  bool head_only_ = false;
+  std::chrono::nanoseconds connect_timeout_{};
+  std::chrono::nanoseconds first_byte_timeout_{};
+  std::chrono::nanoseconds between_bytes_timeout_{};
+
+  tcp::resolver resolver_;
+  tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // after socket_: destroyed first
+  asio::steady_timer conn_timer_, read_timer_, write_timer_;
+  uint64_t conn_gen_ = 0, read_gen_ = 0, write_gen_ = 0;
+  Phase phase_ = Phase::kIdle;
+  bool closed_ = false;
+  bool cancelled_ = false;
+
+  // Request side.
+  std::string head_;  // request head without framing lines, until the framing is decided
+  bool empty_body_needs_length_ = false;
+  Framing framing_ = Framing::kUndecided;
+  uint64_t declared_ = 0;
+  uint64_t written_ = 0;
+  bool req_finished_ = false;
+  bool request_sent_ = false;
+  bool writing_ = false;
+  std::string out_pending_, out_inflight_;
+  std::optional<std::string> writer_error_;
+  std::function<void()> writer_wake_;
+
+  // Response side.
+  std::array<char, kReadChunk> read_buf_;
+  bool reading_ = false;
+  bool need_input_ = false;
+  bool blocked_ = false;
+  bool eof_ = false;
+  uint64_t received_ = 0;
+  std::string in_;
+  size_t in_pos_ = 0;
+  PState parse_ = PState::kStatusLine;
+  size_t head_bytes_ = 0;
+  size_t trailer_bytes_ = 0;
+  uint64_t chunk_left_ = 0;
+  uint64_t body_received_ = 0;
+  uint16_t status_ = 0;
+  Headers headers_;
+  bool head_ready_ = false;
+  bool head_delivered_ = false;
+  std::optional<uint64_t> content_length_;
+  std::vector<uint8_t> body_;
+  size_t body_pos_ = 0;
+  bool body_end_ = false;
+  std::optional<std::string> body_error_;
+  Headers trailers_;
+  std::function<void()> reader_wake_;
+};
+
+class ReaderImpl final : public BodyReader {
+ public:
+  explicit ReaderImpl(std::shared_ptr<Conn> conn) : conn_(std::move(conn)) {}
+  ~ReaderImpl() override { conn_->ReaderDropped(); }
+  BodyStatus Read(size_t max, std::vector<uint8_t>& out) override {
+    return conn_->ReaderRead(max, out);
+  }
+  void Wait(std::function<void()> wake) override { conn_->ReaderWait(std::move(wake)); }
+  Headers Trailers() override { return conn_->ReaderTrailers(); }
+  std::optional<uint64_t> content_length() const override { return conn_->content_length(); }
+
+ private:
+  std::shared_ptr<Conn> conn_;
+};
+
+std::shared_ptr<BodyReader> Conn::MakeReader() {
+  return std::make_shared<ReaderImpl>(shared_from_this());
+}
+
+class WriterImpl final : public BodyWriter {
+ public:
+  explicit WriterImpl(std::shared_ptr<Conn> conn) : conn_(std::move(conn)) {}
+  ~WriterImpl() override { conn_->WriterDropped(); }
+  size_t Capacity() override { return conn_->WriterCapacity(); }
+  BodyStatus Write(std::span<const uint8_t> bytes) override { return conn_->WriterWrite(bytes); }
+  void Wait(std::function<void()> wake) override { conn_->WriterWait(std::move(wake)); }
+  BodyStatus Finish(Headers trailers) override { return conn_->WriterFinish(std::move(trailers)); }
+  void Abort(std::string reason) override { conn_->WriterAbort(reason); }
+  bool failed() const override { return conn_->WriterFailed(); }
+
+ private:
+  std::shared_ptr<Conn> conn_;
+};
+
+class PendingImpl final : public Client::Pending {
+ public:
+  explicit PendingImpl(std::shared_ptr<Conn> conn)
+      : conn_(conn), writer_(std::make_shared<WriterImpl>(std::move(conn))) {}
+  std::shared_ptr<BodyWriter> body() override { return writer_; }
+  void Cancel() override { conn_->Cancel(); }
+
+ private:
+  std::shared_ptr<Conn> conn_;
+  std::shared_ptr<WriterImpl> writer_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+struct Client::Impl {
+  asio::io_context& io;
+  OutboundPolicy policy;
+  std::shared_ptr<asio::ssl::context> tls;  // made on first https use
+
+  Error EnsureTls() {
+    if (tls) return Error::Ok();
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    error_code ec;
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      return Error::Make(ErrorCode::kIo, "cannot load the system trust store: " + ec.message());
+    }
+    ctx->set_verify_mode(asio::ssl::verify_peer, ec);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    tls = std::move(ctx);
+    return Error::Ok();
+  }
+};
+
+Client::Client(asio::io_context& io, OutboundPolicy policy)
+    : impl_(std::make_unique<Impl>(Impl{io, std::move(policy), nullptr})) {}
+
+Client::~Client() = default;
+
+Error Client::TrustCertificate(std::string_view pem) {
+  WEFT_TRY(impl_->EnsureTls());
+  error_code ec;
+  impl_->tls->add_certificate_authority(asio::buffer(pem.data(), pem.size()), ec);
+  if (ec) return Error::Make(ErrorCode::kArgument, "bad CA certificate: " + ec.message());
+  return Error::Ok();
+}
+
+std::shared_ptr<Client::Pending> Client::Send(ClientRequest request, Callback on_response) {
+  auto conn = std::make_shared<Conn>(impl_->io, nullptr, std::move(on_response));
+  auto pending = std::make_shared<PendingImpl>(conn);
+  auto fail = [&](const char* code, std::string detail) {
+    conn->Fail(code, detail);
+    return pending;
+  };
+
+  std::string scheme = ToLower(request.scheme);
+  if (scheme != "http" && scheme != "https") {
+    return fail("HTTP-protocol-error", "unsupported scheme '" + request.scheme + "'");
+  }
+  request.scheme = scheme;
+  std::string host;
+  std::optional<uint16_t> port;
+  if (!SplitHostPort(request.authority, host, port, /*allow_bare_ipv6=*/false) ||
+      !IsFieldValue(request.authority) ||
+      request.authority.find_first_of(" /?#@") != std::string::npos) {
+    return fail("HTTP-request-URI-invalid", "invalid authority '" + request.authority + "'");
+  }
+  uint16_t effective_port = port ? *port : (scheme == "https" ? 443 : 80);
+  if (!IsToken(request.method)) {
+    return fail("HTTP-request-method-invalid", "invalid method '" + request.method + "'");
+  }
+  std::string target = request.path_with_query.empty() ? "/" : request.path_with_query;
+  bool target_ok = (target[0] == '/' || target == "*") &&
+                   std::all_of(target.begin(), target.end(), [](char c) {
+                     return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+                   });
+  if (!target_ok) {
+    return fail("HTTP-request-URI-invalid", "invalid path '" + request.path_with_query + "'");
+  }
+
+  std::string head = request.method + " " + target + " HTTP/1.1\r\n";
+  bool has_host = false;
+  std::optional<uint64_t> declared;
+  std::string fields;
+  for (const auto& [raw_name, value] : request.headers) {
+    std::string name = ToLower(raw_name);
+    if (!IsToken(name) || !IsFieldValue(value)) {
+      return fail("HTTP-protocol-error", "invalid request header '" + raw_name + "'");
+    }
+    if (IsHopByHop(name)) continue;
+    if (name == "host") has_host = true;
+    if (name == "content-length") {
+      auto v = ParseDecimal(TrimOws(value));
+      if (!v || (declared && *declared != *v)) {
+        return fail("HTTP-protocol-error", "invalid content-length '" + value + "'");
+      }
+      if (declared) continue;  // send one copy
+      declared = v;
+    }
+    fields += name + ": " + value + "\r\n";
+  }
+  if (!has_host) head += "host: " + request.authority + "\r\n";
+  head += fields;
+  head += "connection: close\r\n";
+
+  if (!impl_->policy.Allows(host, effective_port)) {
+    return fail("HTTP-request-denied",
+                "outbound requests to " + request.authority + " are not allowed");
+  }
+  if (scheme == "https") {
+    if (Error e = impl_->EnsureTls()) return fail("internal-error", e.message());
+  }
+  // A body-less POST/PUT/PATCH still says content-length: 0 (RFC 9110 8.6).
+  bool needs_length = request.method == "POST" || request.method == "PUT" ||
+                      request.method == "PATCH";
+  conn->SetTls(impl_->tls);
+  conn->Prepare(request, std::move(host), effective_port, std::move(head), declared, needs_length);
+  conn->Start();
+  return pending;
+}
+
+}  // namespace weft::http

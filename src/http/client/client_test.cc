@@ -1,0 +1,908 @@
+// Tests of the outbound HTTP client (client.h) against small scripted servers: each test
+// starts its own server on 127.0.0.1 port 0 (a thread running blocking Asio calls, so the
+// exact bytes, delays and misbehaviour are under the test's control) and stops it at the end.
+// The client runs on the test thread's io_context.
+#include "http/client/client.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <thread>
+
+namespace weft::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using namespace std::chrono_literals;
+
+// --- server side ------------------------------------------------------------------------------
+
+// A byte stream the scripts use: plain TCP or TLS over it.
+class ServerStream {
+ public:
+  explicit ServerStream(tcp::socket& s) : socket_(s) {}
+  ServerStream(tcp::socket& s, asio::ssl::stream<tcp::socket&>& tls) : socket_(s), tls_(&tls) {}
+
+  bool Write(std::string_view bytes) {
+    error_code ec;
+    if (tls_) {
+      asio::write(*tls_, asio::buffer(bytes.data(), bytes.size()), ec);
+    } else {
+      asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), ec);
+    }
+    return !ec;
+  }
+  // Some bytes into `buf`; false at EOF or error.
+  bool ReadSome(std::string& buf) {
+    char tmp[16384];
+    error_code ec;
+    size_t n = tls_ ? tls_->read_some(asio::buffer(tmp), ec) : socket_.read_some(asio::buffer(tmp), ec);
+    if (ec && n == 0) return false;
+    buf.append(tmp, n);
+    return true;
+  }
+  // Reads until the request head is complete; returns it, leaving any body bytes in `rest_`.
+  std::string ReadHead() {
+    size_t end;
+    while ((end = rest_.find("\r\n\r\n")) == std::string::npos) {
+      if (!ReadSome(rest_)) return {};
+    }
+    std::string head = rest_.substr(0, end + 4);
+    rest_.erase(0, end + 4);
+    return head;
+  }
+  // Reads exactly n body bytes.
+  std::string ReadExactly(size_t n) {
+    while (rest_.size() < n) {
+      if (!ReadSome(rest_)) break;
+    }
+    std::string out = rest_.substr(0, std::min(n, rest_.size()));
+    rest_.erase(0, out.size());
+    return out;
+  }
+  std::string ReadLine() {
+    size_t nl;
+    while ((nl = rest_.find("\r\n")) == std::string::npos) {
+      if (!ReadSome(rest_)) return "<eof>";
+    }
+    std::string line = rest_.substr(0, nl);
+    rest_.erase(0, nl + 2);
+    return line;
+  }
+  // Decodes a chunked body; trailer lines go to `trailers`.
+  std::string ReadChunked(std::vector<std::string>* trailers = nullptr) {
+    std::string body;
+    for (;;) {
+      std::string line = ReadLine();
+      if (line == "<eof>") return body + "<eof>";
+      size_t size = std::stoul(line, nullptr, 16);
+      if (size == 0) break;
+      body += ReadExactly(size);
+      if (ReadLine() != "") return body + "<bad chunk end>";
+    }
+    for (;;) {
+      std::string line = ReadLine();
+      if (line.empty() || line == "<eof>") break;
+      if (trailers) trailers->push_back(line);
+    }
+    return body;
+  }
+  // Waits for the client to close (or anything to fail).
+  void DrainUntilClosed() {
+    std::string sink;
+    while (ReadSome(sink)) sink.clear();
+  }
+
+ private:
+  tcp::socket& socket_;
+  asio::ssl::stream<tcp::socket&>* tls_ = nullptr;
+  std::string rest_;
+};
+
+using Script = std::function<void(ServerStream&)>;
+
+struct TlsIdentity {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// Accepts connections on 127.0.0.1:0 on its own thread and runs `script` on each, one at a
+// time. The destructor unblocks the accept with a connection of its own and joins.
+class ScriptServer {
+ public:
+  explicit ScriptServer(Script script, const TlsIdentity* tls = nullptr)
+      : acceptor_(io_), script_(std::move(script)) {
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(16);
+    port_ = acceptor_.local_endpoint().port();
+    if (tls) {
+      tls_ctx_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      tls_ctx_->use_certificate_chain(asio::buffer(tls->cert_pem));
+      tls_ctx_->use_private_key(asio::buffer(tls->key_pem), asio::ssl::context::pem);
+    }
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~ScriptServer() {
+    stop_ = true;
+    if (thread_.joinable()) {
+      asio::io_context io;
+      tcp::socket poke(io);
+      error_code ec;
+      poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+      thread_.join();
+    }
+  }
+  uint16_t port() const { return port_; }
+  std::string authority() const { return "127.0.0.1:" + std::to_string(port_); }
+  int connections() const { return connections_; }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      tcp::socket socket(io_);
+      error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stop_) return;
+      ++connections_;
+      if (tls_ctx_) {
+        asio::ssl::stream<tcp::socket&> tls(socket, *tls_ctx_);
+        tls.handshake(asio::ssl::stream_base::server, ec);
+        if (ec) continue;
+        sni_ = SSL_get_servername(tls.native_handle(), TLSEXT_NAMETYPE_host_name)
+                   ? SSL_get_servername(tls.native_handle(), TLSEXT_NAMETYPE_host_name)
+                   : "";
+        ServerStream s(socket, tls);
+        script_(s);
+        tls.shutdown(ec);
+      } else {
+        ServerStream s(socket);
+        script_(s);
+      }
+      socket.close(ec);
+    }
+  }
+
+ public:
+  std::string sni_;  // set by the server thread before the script runs
+
+ private:
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  Script script_;
+  std::unique_ptr<asio::ssl::context> tls_ctx_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  uint16_t port_ = 0;
+};
+
+// --- client side ------------------------------------------------------------------------------
+
+// Sends one request, writes `body` through the writer (with backpressure), reads the whole
+// response body, and runs the loop until everything is done or 10 s passed.
+struct Exchange : std::enable_shared_from_this<Exchange> {
+  asio::io_context& io;
+  std::shared_ptr<Client::Pending> pending;
+  std::shared_ptr<BodyWriter> writer;
+  std::string to_send;
+  size_t sent = 0;
+  Headers request_trailers;
+  bool finish = true;
+  int writer_waits = 0;
+  std::optional<BodyStatus> writer_failure;
+
+  bool in_send = false;
+  bool responded = false;
+  bool response_in_send = false;
+  std::optional<ClientResponse> response;
+  std::optional<ClientError> error;
+  std::string body;
+  std::optional<std::string> body_error;
+  bool body_done = false;
+  Headers trailers;
+  size_t read_delay_every = 0;  // read slowly: pause 1 ms after this many bytes (0: never)
+
+  explicit Exchange(asio::io_context& io) : io(io) {}
+
+  void Start(Client& client, ClientRequest request) {
+    in_send = true;
+    auto self = shared_from_this();
+    pending = client.Send(std::move(request), [self](std::optional<ClientResponse> r,
+                                                     std::optional<ClientError> e) {
+      self->response_in_send = self->in_send;
+      self->responded = true;
+      self->error = std::move(e);
+      if (r) {
+        self->response = std::move(r);
+        self->ReadBody();
+      }
+      self->MaybeStop();
+    });
+    in_send = false;
+    writer = pending->body();
+    WriteBody();
+  }
+
+  void WriteBody() {
+    while (sent < to_send.size()) {
+      size_t cap = writer->Capacity();
+      if (cap == 0) {
+        if (writer->failed()) {
+          writer_failure = writer->Write({});
+          if (writer_failure->kind != BodyStatus::kFailed) writer_failure = BodyStatus::Failed("failed() without a failed Write");
+          MaybeStop();
+          return;
+        }
+        ++writer_waits;
+        writer->Wait([self = shared_from_this()] { self->WriteBody(); });
+        return;
+      }
+      size_t n = std::min(cap, to_send.size() - sent);
+      BodyStatus st = writer->Write(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(to_send.data()) + sent, n));
+      if (st.kind == BodyStatus::kFailed) {
+        writer_failure = st;
+        MaybeStop();
+        return;
+      }
+      sent += n;
+    }
+    if (finish) {
+      BodyStatus st = writer->Finish(request_trailers);
+      if (st.kind == BodyStatus::kFailed) writer_failure = st;
+      finish = false;
+    }
+    MaybeStop();
+  }
+
+  void ReadBody() {
+    auto& reader = response->body;
+    for (;;) {
+      std::vector<uint8_t> buf;
+      BodyStatus st = reader->Read(65536, buf);
+      body.append(buf.begin(), buf.end());
+      if (st.kind == BodyStatus::kFailed) {
+        body_error = st.message;
+        body_done = true;
+        MaybeStop();
+        return;
+      }
+      if (st.kind == BodyStatus::kEnd) {
+        trailers = reader->Trailers();
+        body_done = true;
+        MaybeStop();
+        return;
+      }
+      if (buf.empty()) {
+        reader->Wait([self = shared_from_this()] { self->ReadBody(); });
+        return;
+      }
+      if (read_delay_every && body.size() % read_delay_every < buf.size()) {
+        // Let the socket fill up: resume on a later turn of the loop.
+        asio::post(io, [self = shared_from_this()] { self->ReadBody(); });
+        return;
+      }
+    }
+  }
+
+  bool Done() const {
+    bool writing = sent < to_send.size() && !writer_failure && !error;
+    return responded && (!response || body_done) && !writing;
+  }
+  void MaybeStop() {
+    if (Done()) io.stop();
+  }
+};
+
+struct Fixture {
+  asio::io_context io;
+  Client client;
+  explicit Fixture(std::vector<std::string> allowed = {}) : client(io, OutboundPolicy(std::move(allowed))) {}
+
+  std::shared_ptr<Exchange> Run(ClientRequest req, std::string body = {},
+                                std::chrono::milliseconds limit = 10000ms,
+                                std::function<void(Exchange&)> setup = nullptr) {
+    auto ex = std::make_shared<Exchange>(io);
+    ex->to_send = std::move(body);
+    if (setup) setup(*ex);
+    io.restart();
+    ex->Start(client, std::move(req));
+    io.run_for(limit);
+    return ex;
+  }
+};
+
+ClientRequest Get(const std::string& authority, std::string path = "/") {
+  ClientRequest r;
+  r.authority = authority;
+  r.path_with_query = std::move(path);
+  return r;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Pattern(size_t n) {
+  std::string s(n, '\0');
+  uint32_t x = 12345;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1103515245u + 12345u;
+    s[i] = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+// --- tests ------------------------------------------------------------------------------------
+
+TEST(HttpClient, GetWithContentLength) {
+  std::string seen_head;
+  ScriptServer server([&](ServerStream& s) {
+    seen_head = s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nX-Thing: a b \r\nx-thing: c\r\n\r\nhello world");
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority(), "/path?q=1"));
+  ASSERT_TRUE(ex->responded);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_FALSE(ex->response_in_send);
+  EXPECT_EQ(ex->response->status, 200);
+  EXPECT_EQ(ex->body, "hello world");
+  EXPECT_FALSE(ex->body_error);
+  EXPECT_EQ(ex->response->body->content_length(), 11u);
+  Headers expected = {{"content-length", "11"}, {"x-thing", "a b"}, {"x-thing", "c"}};
+  EXPECT_EQ(ex->response->headers, expected);
+  // A GET with no body carries no framing; host is added; the connection is not reused.
+  std::string head = Lower(seen_head);
+  EXPECT_EQ(head.rfind("get /path?q=1 http/1.1\r\n", 0), 0u) << seen_head;
+  EXPECT_NE(head.find("host: " + server.authority() + "\r\n"), std::string::npos) << seen_head;
+  EXPECT_NE(head.find("connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(head.find("content-length"), std::string::npos);
+  EXPECT_EQ(head.find("transfer-encoding"), std::string::npos);
+}
+
+TEST(HttpClient, ChunkedResponseWithTrailers) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n");
+    s.Write("5;ext=1\r\nhello\r\n");
+    std::this_thread::sleep_for(20ms);
+    s.Write("1\r\n \r\n6\r\nworld!\r\n0\r\nX-Checksum: abc\r\nX-Other:  2\r\n\r\n");
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()));
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_EQ(ex->response->status, 201);
+  EXPECT_EQ(ex->body, "hello world!");
+  EXPECT_FALSE(ex->body_error);
+  EXPECT_FALSE(ex->response->body->content_length());
+  Headers expected = {{"x-checksum", "abc"}, {"x-other", "2"}};
+  EXPECT_EQ(ex->trailers, expected);
+}
+
+TEST(HttpClient, BodyUntilCloseAndInformationalResponses) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+    s.Write("HTTP/1.0 200 OK\r\n\r\nuntil the end");
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()));
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_EQ(ex->response->status, 200);
+  EXPECT_TRUE(ex->response->headers.empty());
+  EXPECT_EQ(ex->body, "until the end");
+  EXPECT_FALSE(ex->body_error);
+}
+
+TEST(HttpClient, HeadAnd204HaveNoBody) {
+  ScriptServer server([&](ServerStream& s) {
+    std::string head = s.ReadHead();
+    if (head.rfind("HEAD", 0) == 0) {
+      s.Write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+    } else {
+      s.Write("HTTP/1.1 204 No Content\r\n\r\n");
+    }
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  ClientRequest head = Get(server.authority());
+  head.method = "HEAD";
+  auto ex = f.Run(head, {}, 3000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_TRUE(ex->body_done);
+  EXPECT_EQ(ex->body, "");
+  EXPECT_FALSE(ex->body_error);
+  EXPECT_EQ(ex->response->body->content_length(), 1000u);
+  auto ex2 = f.Run(Get(server.authority()), {}, 3000ms);
+  ASSERT_FALSE(ex2->error) << ex2->error->code << ": " << ex2->error->detail;
+  EXPECT_EQ(ex2->response->status, 204);
+  EXPECT_TRUE(ex2->body_done);
+  EXPECT_FALSE(ex2->body_error);
+}
+
+// 3 MiB up (chunked, the server reading slowly so the writer must wait) and 4 MiB down (the
+// client reading slowly).
+TEST(HttpClient, StreamsLargeBodiesBothWays) {
+  const std::string up = Pattern(3 << 20);
+  const std::string down = Pattern(4 << 20).substr(7);
+  std::string received;
+  std::string seen_head;
+  std::vector<std::string> seen_trailers;
+  ScriptServer server([&](ServerStream& s) {
+    seen_head = s.ReadHead();
+    std::this_thread::sleep_for(300ms);  // the client's buffers fill meanwhile
+    received = s.ReadChunked(&seen_trailers);
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: " + std::to_string(down.size()) + "\r\n\r\n");
+    for (size_t i = 0; i < down.size(); i += 100000) s.Write(std::string_view(down).substr(i, 100000));
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority(), "/upload");
+  req.method = "POST";
+  req.headers = {{"content-type", "application/octet-stream"}};
+  auto ex = f.Run(req, up, 10000ms, [](Exchange& e) {
+    e.request_trailers = {{"x-sum", "42"}};
+    e.read_delay_every = 256 * 1024;
+  });
+  ASSERT_TRUE(ex->responded);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_FALSE(ex->writer_failure) << ex->writer_failure->message;
+  EXPECT_GT(ex->writer_waits, 0);  // backpressure: the writer had to wait
+  EXPECT_EQ(received.size(), up.size());
+  EXPECT_TRUE(received == up);
+  EXPECT_NE(Lower(seen_head).find("transfer-encoding: chunked\r\n"), std::string::npos);
+  EXPECT_EQ(seen_trailers, std::vector<std::string>{"x-sum: 42"});
+  EXPECT_EQ(ex->body.size(), down.size());
+  EXPECT_TRUE(ex->body == down);
+  EXPECT_FALSE(ex->body_error);
+}
+
+TEST(HttpClient, ContentLengthRequestBody) {
+  std::string received, seen_head;
+  ScriptServer server([&](ServerStream& s) {
+    seen_head = s.ReadHead();
+    received = s.ReadExactly(200000);
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "PUT";
+  req.headers = {{"Content-Length", "200000"}};
+  std::string body = Pattern(200000);
+  auto ex = f.Run(req, body);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_TRUE(received == body);
+  EXPECT_EQ(ex->body, "ok");
+  std::string head = Lower(seen_head);
+  EXPECT_NE(head.find("content-length: 200000\r\n"), std::string::npos) << seen_head;
+  EXPECT_EQ(head.find("transfer-encoding"), std::string::npos) << seen_head;
+}
+
+TEST(HttpClient, EmptyPostSaysContentLengthZero) {
+  std::string seen_head;
+  ScriptServer server([&](ServerStream& s) {
+    seen_head = s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "POST";
+  auto ex = f.Run(req);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_TRUE(ex->body_done);
+  EXPECT_NE(Lower(seen_head).find("content-length: 0\r\n"), std::string::npos) << seen_head;
+}
+
+TEST(HttpClient, RequestBodyLongerThanContentLengthFails) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "POST";
+  req.headers = {{"content-length", "5"}};
+  auto ex = f.Run(req, "123456");
+  ASSERT_TRUE(ex->writer_failure);
+  EXPECT_EQ(ex->writer_failure->message.rfind("HTTP-request-body-size: ", 0), 0u)
+      << ex->writer_failure->message;
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "HTTP-request-body-size");
+}
+
+TEST(HttpClient, RequestBodyShorterThanContentLengthFails) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "POST";
+  req.headers = {{"content-length", "10"}};
+  auto ex = f.Run(req, "1234");
+  ASSERT_TRUE(ex->writer_failure);
+  EXPECT_NE(ex->writer_failure->message.find("4 of 10"), std::string::npos)
+      << ex->writer_failure->message;
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "HTTP-request-body-size");
+}
+
+TEST(HttpClient, ConnectionRefused) {
+  uint16_t port;
+  {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = a.local_endpoint().port();
+  }  // closed: nothing listens there now
+  Fixture f;
+  auto ex = f.Run(Get("127.0.0.1:" + std::to_string(port)));
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "connection-refused") << ex->error->detail;
+  EXPECT_NE(ex->error->detail.find(std::to_string(port)), std::string::npos) << ex->error->detail;
+}
+
+TEST(HttpClient, DnsError) {
+  Fixture f;
+  auto ex = f.Run(Get("no-such-host.invalid:80"));
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "DNS-error") << ex->error->detail;
+  EXPECT_NE(ex->error->detail.find("no-such-host.invalid"), std::string::npos);
+  EXPECT_FALSE(ex->response_in_send);
+}
+
+// A listener whose accept queue is full drops new SYNs (Linux), so the connect hangs until
+// the client's connect timeout: deterministic on loopback without any routing assumptions.
+TEST(HttpClient, ConnectTimeout) {
+  asio::io_context sio;
+  tcp::acceptor acceptor(sio);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  acceptor.open(ep.protocol());
+  acceptor.bind(ep);
+  acceptor.listen(0);
+  uint16_t port = acceptor.local_endpoint().port();
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  {
+    // Fill the queue: the first connect completes (queued, never accepted); with backlog 0
+    // that is all the queue holds.
+    auto s = std::make_unique<tcp::socket>(sio);
+    error_code ec;
+    s->connect(tcp::endpoint(ep.address(), port), ec);
+    ASSERT_FALSE(ec) << ec.message();
+    fillers.push_back(std::move(s));
+  }
+  Fixture f;
+  ClientRequest req = Get("127.0.0.1:" + std::to_string(port));
+  req.connect_timeout = 300ms;
+  auto start = std::chrono::steady_clock::now();
+  auto ex = f.Run(req, {}, 5000ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "connection-timeout") << ex->error->detail;
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 2000ms);
+}
+
+TEST(HttpClient, FirstByteTimeout) {
+  std::atomic<bool> got_request{false};
+  ScriptServer server([&](ServerStream& s) {
+    if (!s.ReadHead().empty()) got_request = true;
+    s.DrainUntilClosed();  // never answers
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.first_byte_timeout = 250ms;
+  auto start = std::chrono::steady_clock::now();
+  auto ex = f.Run(req, {}, 5000ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "connection-read-timeout") << ex->error->detail;
+  EXPECT_GE(took, 240ms);
+  EXPECT_LT(took, 2000ms);
+}
+
+TEST(HttpClient, BetweenBytesTimeout) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.between_bytes_timeout = 200ms;
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code;
+  EXPECT_EQ(ex->body, "abc");
+  ASSERT_TRUE(ex->body_error);
+  EXPECT_EQ(ClientErrorFromBodyMessage(*ex->body_error).code, "connection-read-timeout")
+      << *ex->body_error;
+}
+
+TEST(HttpClient, ServerClosesMidBody) {
+  ScriptServer server([&](ServerStream& s) {
+    std::string head = s.ReadHead();
+    if (head.find("/chunked") != std::string::npos) {
+      s.Write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\na\r\n01234");
+    } else {
+      s.Write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789");
+    }
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()), {}, 5000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code;
+  EXPECT_EQ(ex->body, "0123456789");
+  ASSERT_TRUE(ex->body_error);
+  ClientError e = ClientErrorFromBodyMessage(*ex->body_error);
+  EXPECT_EQ(e.code, "HTTP-response-incomplete") << *ex->body_error;
+  EXPECT_NE(e.detail.find("10 of 100"), std::string::npos) << e.detail;
+
+  auto ex2 = f.Run(Get(server.authority(), "/chunked"), {}, 5000ms);
+  ASSERT_FALSE(ex2->error) << ex2->error->code;
+  EXPECT_EQ(ex2->body, "01234");
+  ASSERT_TRUE(ex2->body_error);
+  EXPECT_EQ(ClientErrorFromBodyMessage(*ex2->body_error).code, "HTTP-response-incomplete");
+}
+
+TEST(HttpClient, ServerClosesWithoutResponse) {
+  ScriptServer server([&](ServerStream& s) { s.ReadHead(); });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()), {}, 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "connection-terminated") << ex->error->detail;
+}
+
+TEST(HttpClient, MalformedResponses) {
+  struct Case {
+    std::string bytes;
+    std::string code;
+  };
+  std::vector<Case> cases = {
+      {"garbage\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 2x0 OK\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\nbad header\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\nx: 1\r\n folded\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\nhello", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n", "HTTP-response-transfer-coding"},
+      {"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n", "HTTP-upgrade-failed"},
+      {"HTTP/1.1 200 OK\r\nx: " + std::string(70000, 'a') + "\r\n\r\n", "HTTP-response-header-section-size"},
+      {"HTTP/1.1 200 OK\r\ncontent-le", "HTTP-response-incomplete"},
+  };
+  std::atomic<size_t> index = 0;
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write(cases[index].bytes);
+  });
+  Fixture f;
+  for (index = 0; index < cases.size(); ++index) {
+    auto ex = f.Run(Get(server.authority()), {}, 5000ms);
+    ASSERT_TRUE(ex->error) << "case " << index;
+    EXPECT_EQ(ex->error->code, cases[index].code) << "case " << index << ": " << ex->error->detail;
+    EXPECT_FALSE(ex->error->detail.empty());
+  }
+}
+
+TEST(HttpClient, MalformedChunkedBody) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n");
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()), {}, 5000ms);
+  ASSERT_FALSE(ex->error);
+  ASSERT_TRUE(ex->body_error);
+  EXPECT_EQ(ClientErrorFromBodyMessage(*ex->body_error).code, "HTTP-protocol-error")
+      << *ex->body_error;
+}
+
+TEST(HttpClient, PolicyMatching) {
+  OutboundPolicy all;
+  EXPECT_TRUE(all.Allows("anything.example", 1234));
+  OutboundPolicy p({"Example.com", "api.test:8443", "[::1]:8080", "10.0.0.1"});
+  EXPECT_TRUE(p.Allows("example.com", 80));
+  EXPECT_TRUE(p.Allows("EXAMPLE.COM", 443));
+  EXPECT_FALSE(p.Allows("www.example.com", 80));
+  EXPECT_TRUE(p.Allows("api.test", 8443));
+  EXPECT_FALSE(p.Allows("api.test", 443));
+  EXPECT_TRUE(p.Allows("::1", 8080));
+  EXPECT_FALSE(p.Allows("::1", 8081));
+  EXPECT_TRUE(p.Allows("10.0.0.1", 9));
+  EXPECT_FALSE(p.Allows("10.0.0.2", 9));
+}
+
+TEST(HttpClient, PolicyDenialDoesNotTouchTheNetwork) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+  });
+  Fixture f({"localhost", "127.0.0.1:1"});
+  auto ex = f.Run(Get(server.authority()), {}, 2000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "HTTP-request-denied");
+  EXPECT_FALSE(ex->response_in_send);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(server.connections(), 0);
+  // The same client reaches an allowed authority.
+  Fixture g({"127.0.0.1:" + std::to_string(server.port())});
+  auto ok = g.Run(Get(server.authority()), {}, 5000ms);
+  ASSERT_FALSE(ok->error) << ok->error->code;
+  EXPECT_EQ(ok->response->status, 200);
+}
+
+TEST(HttpClient, InvalidRequests) {
+  Fixture f;
+  ClientRequest bad_method = Get("127.0.0.1:1");
+  bad_method.method = "GE T";
+  EXPECT_EQ(f.Run(bad_method, {}, 1000ms)->error->code, "HTTP-request-method-invalid");
+  EXPECT_EQ(f.Run(Get("127.0.0.1:1", "/a b"), {}, 1000ms)->error->code, "HTTP-request-URI-invalid");
+  EXPECT_EQ(f.Run(Get("127.0.0.1:99999"), {}, 1000ms)->error->code, "HTTP-request-URI-invalid");
+  ClientRequest bad_header = Get("127.0.0.1:1");
+  bad_header.headers = {{"x", "a\r\nInjected: 1"}};
+  EXPECT_EQ(f.Run(bad_header, {}, 1000ms)->error->code, "HTTP-protocol-error");
+  ClientRequest bad_scheme = Get("127.0.0.1:1");
+  bad_scheme.scheme = "ftp";
+  EXPECT_EQ(f.Run(bad_scheme, {}, 1000ms)->error->code, "HTTP-protocol-error");
+}
+
+TEST(HttpClient, CancelIsSilent) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    std::this_thread::sleep_for(100ms);
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+  });
+  Fixture f;
+  bool called = false;
+  auto pending = f.client.Send(Get(server.authority()),
+                               [&](std::optional<ClientResponse>, std::optional<ClientError>) {
+                                 called = true;
+                               });
+  EXPECT_EQ(pending->body()->Finish({}).kind, BodyStatus::kOk);
+  asio::steady_timer t(f.io);
+  t.expires_after(20ms);
+  t.async_wait([&](const error_code&) { pending->Cancel(); });
+  f.io.run_for(400ms);
+  EXPECT_FALSE(called);
+  EXPECT_TRUE(pending->body()->failed());
+}
+
+TEST(HttpClient, ErrorFromBodyMessage) {
+  ClientError e = ClientErrorFromBodyMessage("HTTP-response-incomplete: closed early");
+  EXPECT_EQ(e.code, "HTTP-response-incomplete");
+  EXPECT_EQ(e.detail, "closed early");
+  e = ClientErrorFromBodyMessage("something else: x");
+  EXPECT_EQ(e.code, "internal-error");
+  EXPECT_EQ(e.detail, "something else: x");
+}
+
+// --- TLS --------------------------------------------------------------------------------------
+
+// A self-signed certificate (also its own CA) for `san` ("IP:127.0.0.1,DNS:localhost").
+TlsIdentity MakeIdentity(const char* san) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("weft test"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, san},
+                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(x, key, EVP_sha256());
+  auto to_string = [](BIO* bio) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    std::string s(data, static_cast<size_t>(n));
+    BIO_free(bio);
+    return s;
+  };
+  BIO* cert_bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(cert_bio, x);
+  BIO* key_bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  TlsIdentity id{to_string(cert_bio), to_string(key_bio)};
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return id;
+}
+
+Script HelloScript() {
+  return [](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\nhello, https");
+  };
+}
+
+TEST(HttpClient, HttpsWithTrustedCertificate) {
+  TlsIdentity id = MakeIdentity("IP:127.0.0.1,DNS:localhost");
+  ScriptServer server(HelloScript(), &id);
+  Fixture f;
+  ASSERT_FALSE(f.client.TrustCertificate(id.cert_pem));
+  ClientRequest req = Get(server.authority());
+  req.scheme = "https";
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_EQ(ex->body, "hello, https");
+  EXPECT_FALSE(ex->body_error);
+  EXPECT_EQ(server.sni_, "");  // no SNI for an IP address
+
+  req.authority = "localhost:" + std::to_string(server.port());
+  auto ex2 = f.Run(req, {}, 5000ms);
+  ASSERT_FALSE(ex2->error) << ex2->error->code << ": " << ex2->error->detail;
+  EXPECT_EQ(ex2->body, "hello, https");
+  EXPECT_EQ(server.sni_, "localhost");
+}
+
+TEST(HttpClient, HttpsUntrustedCertificate) {
+  TlsIdentity id = MakeIdentity("IP:127.0.0.1,DNS:localhost");
+  ScriptServer server(HelloScript(), &id);
+  Fixture f;  // only the system trust store
+  ClientRequest req = Get(server.authority());
+  req.scheme = "https";
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "TLS-certificate-error") << ex->error->detail;
+  EXPECT_NE(ex->error->detail.find("self-signed"), std::string::npos) << ex->error->detail;
+}
+
+TEST(HttpClient, HttpsCertificateForAnotherHost) {
+  TlsIdentity id = MakeIdentity("DNS:other.example");
+  ScriptServer server(HelloScript(), &id);
+  Fixture f;
+  ASSERT_FALSE(f.client.TrustCertificate(id.cert_pem));
+  ClientRequest req = Get(server.authority());
+  req.scheme = "https";
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "TLS-certificate-error") << ex->error->detail;
+  EXPECT_NE(ex->error->detail.find("mismatch"), std::string::npos) << ex->error->detail;
+}
+
+TEST(HttpClient, HttpsAgainstPlainServerIsProtocolError) {
+  ScriptServer server([](ServerStream& s) {
+    std::string junk;
+    s.ReadSome(junk);
+    s.Write("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.scheme = "https";
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "TLS-protocol-error") << ex->error->detail;
+}
+
+TEST(HttpClient, TrustCertificateRejectsGarbage) {
+  asio::io_context io;
+  Client client(io, OutboundPolicy());
+  EXPECT_TRUE(client.TrustCertificate("not a certificate"));
+}
+
+}  // namespace
+}  // namespace weft::http
