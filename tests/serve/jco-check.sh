@@ -21,9 +21,10 @@ done
 work=$(mktemp -d)
 server_pid=
 failures=0
+# jco serve is one node process (its isolation workers are threads): ending it ends all.
 StopServer() {
   if [[ -n $server_pid ]]; then
-    kill -- -"$server_pid" 2>/dev/null  # its own process group (setsid): jco's workers too
+    kill "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
     server_pid=
   fi
@@ -42,7 +43,7 @@ StartServer() {
   port=$(FreePort)
   base=http://127.0.0.1:$port
   WEFT_JCO_CHECK_DATA=$work/data WEFT_JCO_CHECK_VAR=value-1 \
-    setsid "$jco" serve --host 127.0.0.1 --port "$port" --jco-import "$here/jco-preload.mjs" "$@" \
+    "$jco" serve --host 127.0.0.1 --port "$port" --jco-import "$here/jco-preload.mjs" "$@" \
     "$component" >"$work/serve.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do
@@ -139,6 +140,13 @@ else
   Fail "/big?bytes=5000003: wrong body"
 fi
 Expect "/big?bytes=0" 200 "" '/big?bytes=0'
+Expect "/length of a 3 MB upload" 200 $'3000000\n' /length --data-binary @"$work/upload.bin"
+Expect "/length without a body" 200 $'0\n' /length
+start_ns=$(date +%s%N)
+Expect "/drip?n=3&ms=150" 200 $'drip 0\ndrip 1\ndrip 2\n' '/drip?n=3&ms=150'
+elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
+((elapsed_ms >= 300)) && echo "ok: /drip took ${elapsed_ms} ms (>= 300)" || Fail "/drip took only ${elapsed_ms} ms"
+Expect "/after?ms=100" 200 $'after\n' '/after?ms=100'
 sleep 0.2  # stdout/stderr lines reach the log asynchronously
 grep -qx 'to stdout' "$work/serve.log" && grep -qx 'to stderr' "$work/serve.log" &&
   echo "ok: /stdout and /stderr lines reached jco's output" || Fail "/stdout: lines missing from the log"

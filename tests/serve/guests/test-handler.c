@@ -5,9 +5,13 @@
 //   /sleep?ms=N       waits N ms on a monotonic-clock pollable (wasi:io/poll.poll), "slept N\n"
 //   /spin             loops forever (CPU-bound: only an epoch interruption stops it)
 //   /spin?ms=N        busy-loops reading the monotonic clock for N ms, "spun N\n"
-//   /trap             traps (unreachable)
+//   /trap             traps (unreachable); with ?partial=1 after sending the head and
+//                     "partial\n" of a chunked body
 //   /count            "N\n": requests this instance has handled, this one included
 //   /echo             streams the request body back, with the request's content-type
+//   /length           reads the request body to its end, "N\n" (its length in bytes)
+//   /drip?n=N&ms=M    a chunked body of N lines "drip i\n", one every M ms (a slow stream)
+//   /after?ms=N       answers "after\n" (finished body), then waits N ms before returning
 //   /big?bytes=N      N bytes of "abc...z" repeated, written in 64 KiB check-write/write
 //                     steps (no content-length: chunked)
 //   /headers          the request's headers, "name: value" lines sorted
@@ -265,6 +269,73 @@ static void Pump(Handle in, Handle out) {
     FreeList(data, n);
   }
   InputStreamDrop(in);
+}
+
+// Reads the request body to its end without keeping it.
+static void Length(Handle request, Handle outparam) {
+  RetArea r;
+  IncomingRequestConsume(request, &r);
+  if (r.b[0] != 0) __builtin_trap();
+  Handle body = (Handle)RetU32(&r, 4);
+  IncomingBodyStream(body, &r);
+  if (r.b[0] != 0) __builtin_trap();
+  Handle in = (Handle)RetU32(&r, 4);
+  uint64_t total = 0;
+  for (;;) {
+    InputStreamBlockingRead(in, 65536, &r);
+    if (r.b[0] != 0) {
+      DropStreamError(&r);
+      break;
+    }
+    total += RetU32(&r, 8);
+    FreeList(RetPtr(&r, 4), RetU32(&r, 8));
+  }
+  InputStreamDrop(in);
+  FutureTrailersDrop(IncomingBodyFinish(body));
+  Buf b = {0};
+  BufAppendU64(&b, total);
+  BufAppendStr(&b, "\n");
+  RespondBuf(outparam, 200, &b);
+}
+
+static void SleepMs(uint64_t ms) {
+  Handle timer = MonotonicSubscribeDuration(ms * 1000000ULL);
+  PollableBlock(timer);
+  PollableDrop(timer);
+}
+
+static void Drip(Handle outparam, Str query) {
+  uint64_t n = 3, ms = 100;
+  QueryU64(query, "n", &n);
+  QueryU64(query, "ms", &ms);
+  Out out = StartResponse(outparam, 200, (Str){0, 0}, -1);
+  for (uint64_t i = 0; i < n; ++i) {
+    if (i > 0) SleepMs(ms);
+    Buf b = {0};
+    BufAppendStr(&b, "drip ");
+    BufAppendU64(&b, i);
+    BufAppendStr(&b, "\n");
+    bool ok = WriteAll(out.stream, b.p, b.n);
+    free(b.p);
+    if (!ok) break;
+  }
+  FinishResponse(out);
+}
+
+static void After(Handle outparam, Str query) {
+  uint64_t ms = 0;
+  QueryU64(query, "ms", &ms);
+  RespondText(outparam, 200, "after\n");
+  SleepMs(ms);
+}
+
+static void Trap(Handle outparam, Str query) {
+  Str partial;
+  if (QueryParam(query, "partial", &partial) && StrEq(partial, "1")) {
+    Out out = StartResponse(outparam, 200, (Str){0, 0}, -1);
+    WriteAll(out.stream, "partial\n", 8);
+  }
+  __builtin_trap();
 }
 
 static void Echo(Handle request, Handle outparam) {
@@ -570,7 +641,7 @@ void HandleRequest(Handle request, Handle outparam) {
   } else if (StrEq(path, "/spin")) {
     Spin(outparam, query);
   } else if (StrEq(path, "/trap")) {
-    __builtin_trap();
+    Trap(outparam, query);
   } else if (StrEq(path, "/count")) {
     Buf b = {0};
     BufAppendU64(&b, requests_handled);
@@ -578,6 +649,12 @@ void HandleRequest(Handle request, Handle outparam) {
     RespondBuf(outparam, 200, &b);
   } else if (StrEq(path, "/echo")) {
     Echo(request, outparam);
+  } else if (StrEq(path, "/length")) {
+    Length(request, outparam);
+  } else if (StrEq(path, "/drip")) {
+    Drip(outparam, query);
+  } else if (StrEq(path, "/after")) {
+    After(outparam, query);
   } else if (StrEq(path, "/big")) {
     Big(outparam, query);
   } else if (StrEq(path, "/headers")) {
