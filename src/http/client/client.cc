@@ -323,6 +323,13 @@ class Conn : public std::enable_shared_from_this<Conn> {
     if (writer_error_) return BodyStatus::Failed(*writer_error_);
     if (req_finished_) return BodyStatus::Failed("internal-error: Finish called twice");
     req_finished_ = true;
+    if (framing_ == Framing::kUndecided && !trailers.empty()) {
+      // Trailers need chunked framing, even around an empty body.
+      framing_ = Framing::kChunked;
+      out_pending_ += head_;
+      out_pending_ += "transfer-encoding: chunked\r\n\r\n";
+      head_.clear();
+    }
     if (framing_ == Framing::kUndecided) {
       framing_ = Framing::kNone;
       out_pending_ += head_;

@@ -99,6 +99,10 @@ class ServerStream {
     }
     return body;
   }
+  void ShutdownSend() {
+    error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+  }
   // Waits for the client to close (or anything to fail).
   void DrainUntilClosed() {
     std::string sink;
@@ -122,9 +126,10 @@ struct TlsIdentity {
 // time. The destructor unblocks the accept with a connection of its own and joins.
 class ScriptServer {
  public:
-  explicit ScriptServer(Script script, const TlsIdentity* tls = nullptr)
-      : acceptor_(io_), script_(std::move(script)) {
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  explicit ScriptServer(Script script, const TlsIdentity* tls = nullptr,
+                        const char* address = "127.0.0.1")
+      : acceptor_(io_), script_(std::move(script)), address_(address) {
+    tcp::endpoint ep(asio::ip::make_address(address), 0);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
     acceptor_.bind(ep);
@@ -143,7 +148,7 @@ class ScriptServer {
       asio::io_context io;
       tcp::socket poke(io);
       error_code ec;
-      poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+      poke.connect(tcp::endpoint(asio::ip::make_address(address_), port_), ec);
       thread_.join();
     }
   }
@@ -188,6 +193,7 @@ class ScriptServer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int> connections_{0};
+  const char* address_;
   uint16_t port_ = 0;
 };
 
@@ -215,7 +221,10 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   std::optional<std::string> body_error;
   bool body_done = false;
   Headers trailers;
-  size_t read_delay_every = 0;  // read slowly: pause 1 ms after this many bytes (0: never)
+  size_t read_delay_every = 0;  // read slowly: yield to the loop after this many bytes
+  std::chrono::milliseconds read_start_delay{0};  // wait this long before reading the body
+  std::chrono::steady_clock::time_point read_started;
+  std::unique_ptr<asio::steady_timer> timer;
 
   explicit Exchange(asio::io_context& io) : io(io) {}
 
@@ -229,7 +238,16 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
       self->error = std::move(e);
       if (r) {
         self->response = std::move(r);
-        self->ReadBody();
+        if (self->read_start_delay.count() > 0) {
+          self->timer = std::make_unique<asio::steady_timer>(self->io, self->read_start_delay);
+          self->timer->async_wait([self](const error_code&) {
+            self->read_started = std::chrono::steady_clock::now();
+            self->ReadBody();
+          });
+        } else {
+          self->read_started = std::chrono::steady_clock::now();
+          self->ReadBody();
+        }
       }
       self->MaybeStop();
     });
@@ -471,6 +489,139 @@ TEST(HttpClient, StreamsLargeBodiesBothWays) {
   EXPECT_EQ(ex->body.size(), down.size());
   EXPECT_TRUE(ex->body == down);
   EXPECT_FALSE(ex->body_error);
+}
+
+// The client buffers a bounded amount of response body: a server sending 16 MiB to a
+// client that waits 300 ms before reading cannot finish its writes before the reads begin
+// (the kernel's socket buffers hold a few MiB at most while nobody reads).
+TEST(HttpClient, ResponseBodyBackpressure) {
+  const size_t size = 16 << 20;
+  std::atomic<int64_t> server_done_ns{0};
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: " + std::to_string(size) + "\r\n\r\n");
+    std::string block(1 << 20, 'z');
+    for (size_t i = 0; i < size; i += block.size()) s.Write(block);
+    server_done_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()), {}, 10000ms,
+                  [](Exchange& e) { e.read_start_delay = 300ms; });
+  ASSERT_FALSE(ex->error) << ex->error->code;
+  EXPECT_EQ(ex->body.size(), size);
+  EXPECT_FALSE(ex->body_error);
+  EXPECT_GT(server_done_ns.load(), ex->read_started.time_since_epoch().count());
+}
+
+// A server that answers before reading the whole request body (413 and close): the
+// response arrives intact; only the request body fails.
+TEST(HttpClient, EarlyResponseWhileUploading) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.Write("HTTP/1.1 413 Payload Too Large\r\ncontent-length: 7\r\n\r\ntoo big");
+    s.ShutdownSend();
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "POST";
+  auto ex = f.Run(req, std::string(16 << 20, 'u'), 5000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_EQ(ex->response->status, 413);
+  EXPECT_EQ(ex->body, "too big");
+  EXPECT_FALSE(ex->body_error);
+  ASSERT_TRUE(ex->writer_failure);
+  EXPECT_LT(ex->sent, size_t{16 << 20});
+}
+
+// A server that stops reading the request body: the write stalls past the timeout.
+TEST(HttpClient, WriteTimeout) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    std::this_thread::sleep_for(600ms);  // reads nothing more
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "POST";
+  req.between_bytes_timeout = 200ms;
+  auto start = std::chrono::steady_clock::now();
+  auto ex = f.Run(req, std::string(32 << 20, 'w'), 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "connection-write-timeout") << ex->error->detail;
+  ASSERT_TRUE(ex->writer_failure);
+  EXPECT_EQ(ClientErrorFromBodyMessage(ex->writer_failure->message).code,
+            "connection-write-timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
+}
+
+TEST(HttpClient, TrailersWithoutBodyUseChunkedFraming) {
+  std::string seen_head, body;
+  std::vector<std::string> trailers;
+  ScriptServer server([&](ServerStream& s) {
+    seen_head = s.ReadHead();
+    body = s.ReadChunked(&trailers);
+    s.Write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "POST";
+  auto ex = f.Run(req, {}, 5000ms, [](Exchange& e) { e.request_trailers = {{"x-t", "1"}}; });
+  ASSERT_FALSE(ex->error) << ex->error->code;
+  EXPECT_NE(Lower(seen_head).find("transfer-encoding: chunked"), std::string::npos);
+  EXPECT_EQ(body, "");
+  EXPECT_EQ(trailers, std::vector<std::string>{"x-t: 1"});
+}
+
+TEST(HttpClient, DroppingTheUnfinishedBodyFailsTheRequest) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  std::optional<ClientError> error;
+  bool called = false;
+  {
+    ClientRequest req = Get(server.authority());
+    req.method = "POST";
+    req.headers = {{"content-length", "100"}};
+    auto pending = f.client.Send(req, [&](std::optional<ClientResponse> r,
+                                          std::optional<ClientError> e) {
+      called = true;
+      error = e;
+    });
+    uint8_t part[10] = {};
+    EXPECT_EQ(pending->body()->Write(part).kind, BodyStatus::kOk);
+  }  // pending and its writer gone without Finish
+  f.io.run_for(1000ms);
+  ASSERT_TRUE(called);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, "internal-error");
+  EXPECT_NE(error->detail.find("before Finish"), std::string::npos) << error->detail;
+}
+
+TEST(HttpClient, Ipv6Loopback) {
+  std::string seen_head;
+  std::unique_ptr<ScriptServer> server;
+  {
+    asio::io_context probe_io;
+    tcp::acceptor probe(probe_io);
+    error_code ec;
+    probe.open(tcp::v6(), ec);
+    if (!ec) probe.bind(tcp::endpoint(asio::ip::make_address("::1"), 0), ec);
+    if (ec) GTEST_SKIP() << "no IPv6 loopback here: " << ec.message();
+  }
+  server = std::make_unique<ScriptServer>(
+      [&](ServerStream& s) {
+        seen_head = s.ReadHead();
+        s.Write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nv6");
+      },
+      nullptr, "::1");
+  std::string authority = "[::1]:" + std::to_string(server->port());
+  Fixture f({authority});
+  auto ex = f.Run(Get(authority), {}, 5000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_EQ(ex->body, "v6");
+  EXPECT_NE(seen_head.find("host: " + authority + "\r\n"), std::string::npos) << seen_head;
 }
 
 TEST(HttpClient, ContentLengthRequestBody) {
