@@ -26,6 +26,8 @@ namespace weft::serve {
 
 namespace {
 
+using Clock = boost::asio::steady_timer::clock_type;
+
 // Instance ids are unique in the process (one dispatcher per thread), so log lines and the
 // access log name one instance unambiguously.
 std::atomic<uint64_t> g_next_instance_id{1};
@@ -48,14 +50,20 @@ struct Dispatcher::Impl final : WorkerEvents {
     bool draining = false;       // One of its tasks timed out.
     bool dead = false;           // Retired: in the graveyard, waiting for the reaper.
     size_t avail_index = SIZE_MAX;  // Position in avail_, or SIZE_MAX.
-    // Runs while the worker has no task: the idle timeout, or (with a request timeout) the
-    // limit on background work that outlives the worker's tasks.
+    // The "quiet" deadline runs while the worker has no task: the idle timeout, or (with a
+    // request timeout) the limit on background work that outlives the worker's tasks. The
+    // timer is lazy: disarming only clears quiet_kind, and a timer that fires before the
+    // current deadline re-arms itself, so a busy worker never cancels or re-arms a timer
+    // (each costs a timerfd system call when it is the loop's earliest).
     enum class Quiet : uint8_t { kNone, kIdle, kBackground };
-    boost::asio::steady_timer idle_timer;
-    Quiet idle_kind = Quiet::kNone;
-    uint64_t idle_gen = 0;
+    Quiet quiet_kind = Quiet::kNone;
+    Clock::time_point quiet_deadline;
+    boost::asio::steady_timer quiet_timer;
+    bool quiet_wait_pending = false;
+    Clock::time_point quiet_wait_expiry;
+    uint64_t quiet_gen = 0;  // Of the async_wait whose handler counts.
 
-    explicit Slot(boost::asio::io_context& io) : idle_timer(io) {}
+    explicit Slot(boost::asio::io_context& io) : quiet_timer(io) {}
     TaskRec* Find(uint64_t task_id) {
       for (TaskRec& t : tasks) {
         if (t.id == task_id) return &t;
@@ -294,24 +302,37 @@ struct Dispatcher::Impl final : WorkerEvents {
     }
   }
 
-  // Starts the quiet timer of `kind` unless it already runs (it measures from the moment
+  // Starts the quiet deadline of `kind` unless it already runs (it measures from the moment
   // the worker entered that state, like wasmtime's worker expiration).
   void ArmQuiet(Slot& s, Slot::Quiet kind, std::chrono::milliseconds after) {
-    if (s.idle_kind == kind) return;
-    DisarmIdle(s);
-    s.idle_kind = kind;
-    uint64_t gen = ++s.idle_gen;
-    s.idle_timer.expires_after(after);
-    s.idle_timer.async_wait([life = std::weak_ptr<int>(life_), this, id = s.id,
-                             gen](const boost::system::error_code& ec) {
-      if (ec || life.expired()) return;
+    if (s.quiet_kind == kind) return;
+    s.quiet_kind = kind;
+    s.quiet_deadline = Clock::now() + after;
+    // A pending wait that expires no later is kept: its handler re-arms for the rest.
+    if (s.quiet_wait_pending && s.quiet_wait_expiry <= s.quiet_deadline) return;
+    WaitQuiet(s);
+  }
+
+  void WaitQuiet(Slot& s) {
+    s.quiet_wait_pending = true;
+    s.quiet_wait_expiry = s.quiet_deadline;
+    uint64_t gen = ++s.quiet_gen;  // expires_at cancels an older wait: its handler is stale.
+    s.quiet_timer.expires_at(s.quiet_deadline);
+    s.quiet_timer.async_wait([life = std::weak_ptr<int>(life_), this, id = s.id,
+                              gen](const boost::system::error_code&) {
+      if (life.expired()) return;
       auto it = workers_.find(id);
       if (it == workers_.end()) return;
       Slot& slot = *it->second;
-      // A timer that expired just before it was disarmed still runs: the generation says.
-      if (slot.dead || slot.idle_gen != gen) return;
-      Slot::Quiet fired = slot.idle_kind;
-      slot.idle_kind = Slot::Quiet::kNone;
+      if (slot.quiet_gen != gen) return;
+      slot.quiet_wait_pending = false;
+      if (slot.dead || slot.quiet_kind == Slot::Quiet::kNone) return;
+      if (Clock::now() < slot.quiet_deadline) {
+        WaitQuiet(slot);  // Disarmed and re-armed since: wait for the rest.
+        return;
+      }
+      Slot::Quiet fired = slot.quiet_kind;
+      slot.quiet_kind = Slot::Quiet::kNone;
       bool bg = slot.worker->has_background_work();
       if (!slot.tasks.empty() || (fired == Slot::Quiet::kIdle && bg) ||
           (fired == Slot::Quiet::kBackground && !bg)) {
@@ -326,12 +347,7 @@ struct Dispatcher::Impl final : WorkerEvents {
     });
   }
 
-  void DisarmIdle(Slot& s) {
-    if (s.idle_kind == Slot::Quiet::kNone) return;
-    s.idle_kind = Slot::Quiet::kNone;
-    ++s.idle_gen;
-    s.idle_timer.cancel();
-  }
+  void DisarmIdle(Slot& s) { s.quiet_kind = Slot::Quiet::kNone; }
 
   void AddAvail(Slot& s) {
     if (s.avail_index != SIZE_MAX) return;
