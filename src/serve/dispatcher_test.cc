@@ -676,6 +676,27 @@ TEST(Dispatcher, IdleTimeoutRetires) {
   EXPECT_EQ(d.stats().instances_alive, 0u);
 }
 
+// A task that ends before the first idle deadline restarts the clock from its end (the timer
+// that was already pending fires early and waits for the rest).
+TEST(Dispatcher, IdleTimeoutRestartsFromLastTask) {
+  Env env;
+  env.config.max_instance_reuse_count = 10;
+  env.config.idle_instance_timeout = milliseconds(80);
+  env.plan = [](uint64_t id) { return id == 2 ? Plan{RunMs(10), Ok()} : Plan{Ok()}; };
+  Dispatcher d(env.io, env.config, env.Factory());
+  d.Submit(env.MakeTask(1));
+  ASSERT_TRUE(env.RunUntil([&] { return env.ends.size() == 1; }));
+  env.RunFor(20);
+  d.Submit(env.MakeTask(2));
+  ASSERT_TRUE(env.RunUntil([&] { return env.ends.size() == 2; }));
+  auto t_end2 = Clock::now();
+  env.RunFor(60);  // Past the first idle deadline (80 ms after task 1), not past the second.
+  EXPECT_EQ(env.destroyed, 0);
+  ASSERT_TRUE(env.RunUntil([&] { return env.destroyed == 1; }));
+  EXPECT_GE(Clock::now() - t_end2, milliseconds(80));
+  EXPECT_EQ(env.created, 1);
+}
+
 // The idle timeout starts only once background work is over.
 TEST(Dispatcher, IdleTimeoutWaitsForBackgroundWork) {
   Env env;
