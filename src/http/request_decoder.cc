@@ -266,7 +266,9 @@ void RequestDecoder::Reset() {
   out_ = nullptr;
   room_ = 0;
   parser_->impl.emplace(this);
-  parser_->impl->body_limit(boost::none);  // ours: max_body_bytes_, checked in callbacks
+  // Ours (max_body_bytes_) is checked in the callbacks. Not boost::none: Beast compares
+  // "len > body_limit_" and an empty optional compares below every length.
+  parser_->impl->body_limit(std::numeric_limits<uint64_t>::max());
 }
 
 RequestDecoder::Status RequestDecoder::Fail(uint16_t status, std::string message) {

@@ -406,8 +406,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // ---- input ----
-  void StartRead() {
-    if (reading_ || closed_) return;
+  // False when the buffer is full of unconsumed input (nothing to read into).
+  bool StartRead() {
+    if (reading_ || closed_) return true;
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
     if (in_.size() - in_end_ < kReadChunk && in_begin_ > 0) {
       std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
@@ -419,12 +420,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       size_t want = std::min(cap, std::max(in_.size() * 2, in_end_ + kReadChunk));
       if (want > in_.size()) in_.resize(want);
     }
-    if (in_end_ == in_.size()) return;  // full of unconsumed input: the decoder decides first
+    if (in_end_ == in_.size()) return false;
     reading_ = true;
     sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
                           [self = shared_from_this()](const error_code& ec, size_t n) {
                             self->OnRead(ec, n);
                           });
+    return true;
   }
 
   void OnRead(const error_code& ec, size_t n) {
@@ -564,7 +566,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
         }
       }
     }
-    if (InView().empty()) StartRead();
+    // The decoder stopped for want of input (not of room): a chunk line or the CRLF after
+    // chunk data may be split, so unconsumed bytes do not mean it can go on.
+    bool starved = discard || body_q_.size() - body_q_off_ < kBodyReadAhead;
+    if (starved && !StartRead() && !reading_) {
+      body_failed_ = true;
+      body_error_ = "chunk line longer than the input buffer";
+      close_after_ = true;
+      if (resp_state_ == RespState::kNone) {
+        SimpleResponse(400, body_error_, {});
+        resp_state_ = RespState::kDone;
+        EndRequest();
+      }
+      WakeReader();
+    }
   }
 
   void Dispatch() {
@@ -712,6 +727,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     AppendCommonHeaders(false);
     out_pending_.append("\r\n");
     if (!is_head_) out_pending_.append(body);
+    ScheduleTurn();
   }
 
   // For a head that was refused (no request was dispatched).
@@ -774,6 +790,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     error_code ec;
     sock_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) {
+      Close();
+      return;
+    }
+    // Shutting down, with nothing unread that could turn the close into an RST: no linger.
+    if (loop_.shutting_down && sock_.available(ec) == 0 && !ec) {
       Close();
       return;
     }

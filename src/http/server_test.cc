@@ -663,28 +663,27 @@ TEST(HttpServer, BodyTooLargeGets413BothWays) {
   cfg.max_body_bytes = 100;
   std::atomic<int> failed_reads{0};
   TestServer ts(cfg, [&](Request r, std::shared_ptr<ResponseSink> s, asio::io_context& io) {
-    auto e = std::make_shared<BodyEcho>();
-    e->body = r.body;
-    e->sink = s;
-    // Counts the failure the handler sees through its BodyReader.
+    // Counts the failure the handler sees through its BodyReader; holds the sink meanwhile.
     struct Watch {
-      static void Go(std::shared_ptr<BodyReader> b, std::atomic<int>* n) {
+      static void Go(std::shared_ptr<BodyReader> b, std::shared_ptr<ResponseSink> s,
+                     std::atomic<int>* n) {
         for (;;) {
           std::vector<uint8_t> out;
           auto st = b->Read(4096, out);
           if (st.kind == BodyStatus::kFailed) {
             ++*n;
+            s->Fail(500, "body failed");  // too late: the server answered 413
             return;
           }
-          if (st.kind == BodyStatus::kEnd) return;
+          if (st.kind == BodyStatus::kEnd) return Respond(*s, 200, "read it all");
           if (out.empty()) {
-            b->Wait([b, n] { Go(b, n); });
+            b->Wait([b, s, n] { Go(b, s, n); });
             return;
           }
         }
       }
     };
-    Watch::Go(r.body, &failed_reads);
+    Watch::Go(r.body, s, &failed_reads);
     (void)io;
   });
   {
