@@ -356,6 +356,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
       out_pending_ += "\r\n";
     }
     Flush();
+    // Nothing left to send (a content-length body already flushed): the request is out.
+    if (phase_ == Phase::kConnected && !writing_ && out_pending_.empty()) RequestSent();
     return BodyStatus::Ok();
   }
 
@@ -385,6 +387,9 @@ class Conn : public std::enable_shared_from_this<Conn> {
       if (body_pos_ == body_.size()) {
         body_.clear();
         body_pos_ = 0;
+      } else if (body_pos_ >= kBodyBufferLimit) {
+        body_.erase(body_.begin(), body_.begin() + static_cast<ptrdiff_t>(body_pos_));
+        body_pos_ = 0;
       }
       if (blocked_) Pump();  // room again: decode more, maybe read the socket again
       return BodyStatus::Ok();
@@ -407,8 +412,13 @@ class Conn : public std::enable_shared_from_this<Conn> {
   std::optional<uint64_t> content_length() const { return content_length_; }
 
   void ReaderDropped() {
-    // Nobody wants the rest of the response.
-    if (!body_end_) CloseSocket();
+    // Nobody wants the rest of the response, nor the rest of the request.
+    if (body_end_ || closed_) return;
+    CloseSocket();
+    if (!writer_error_) {
+      writer_error_ = "connection-terminated: the response was dropped";
+      WakeWriter();
+    }
   }
 
  private:
@@ -505,8 +515,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
         Fail("connection-refused", detail);
       } else if (ec == asio::error::timed_out) {
         Fail("connection-timeout", detail);
-      } else if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
-        Fail("destination-unavailable", detail);
+      } else if (ec == asio::error::network_unreachable) {
+        Fail("destination-IP-unroutable", detail);
       } else {
         Fail("destination-unavailable", detail);
       }
@@ -547,20 +557,25 @@ class Conn : public std::enable_shared_from_this<Conn> {
       if (verify != X509_V_OK) {
         Fail("TLS-certificate-error", "certificate of " + Target() + " not accepted: " +
                                           X509_verify_cert_error_string(verify));
-      } else if (ec.category() == asio::error::get_ssl_category() &&
-                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) >=
-                     SSL_AD_REASON_OFFSET &&
-                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) <
-                     SSL_AD_REASON_OFFSET + 256) {
-        int alert = ERR_GET_REASON(static_cast<unsigned long>(ec.value())) - SSL_AD_REASON_OFFSET;
-        Fail("TLS-alert-received", "TLS alert " + std::to_string(alert) + " from " + Target() +
-                                       ": " + ec.message());
       } else {
-        Fail("TLS-protocol-error", "TLS handshake with " + Target() + " failed: " + ec.message());
+        FailTls(ec, "TLS handshake with " + Target() + " failed: ");
       }
       return;
     }
     OnReady();
+  }
+
+  // An OpenSSL failure: an alert from the peer, or anything else in the TLS layer.
+  void FailTls(const error_code& ec, const std::string& what) {
+    int reason = ec.category() == asio::error::get_ssl_category()
+                     ? ERR_GET_REASON(static_cast<unsigned long>(ec.value()))
+                     : 0;
+    if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
+      Fail("TLS-alert-received", what + "alert " + std::to_string(reason - SSL_AD_REASON_OFFSET) +
+                                     " (" + ec.message() + ")");
+    } else {
+      Fail("TLS-protocol-error", what + ec.message());
+    }
   }
 
   void OnReady() {
@@ -661,7 +676,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
       eof_ = true;
     } else if (ec) {
       if (ec.category() == asio::error::get_ssl_category()) {
-        Fail("TLS-protocol-error", "reading from " + Target() + ": " + ec.message());
+        FailTls(ec, "reading from " + Target() + ": ");
       } else {
         Fail("connection-terminated", "reading from " + Target() + ": " + ec.message());
       }
@@ -707,11 +722,11 @@ class Conn : public std::enable_shared_from_this<Conn> {
     }
     if (p == Progress::kDone && !body_end_) {
       body_end_ = true;
-      if (!req_finished_ || writing_ || !out_pending_.empty()) {
-        if (!writer_error_) {
-          writer_error_ = "connection-terminated: the response ended before the request body";
-          WakeWriter();
-        }
+      // A finished request body whose last bytes are still in flight was read by the
+      // server already (it answered); an unfinished one can go nowhere now.
+      if (!req_finished_ && !writer_error_) {
+        writer_error_ = "connection-terminated: the response ended before the request body";
+        WakeWriter();
       }
       CloseSocket();
       WakeReader();

@@ -120,6 +120,7 @@ using Script = std::function<void(ServerStream&)>;
 struct TlsIdentity {
   std::string cert_pem;
   std::string key_pem;
+  int max_proto_version = 0;  // e.g. TLS1_1_VERSION for a server the client must refuse
 };
 
 // Accepts connections on 127.0.0.1:0 on its own thread and runs `script` on each, one at a
@@ -139,6 +140,11 @@ class ScriptServer {
       tls_ctx_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
       tls_ctx_->use_certificate_chain(asio::buffer(tls->cert_pem));
       tls_ctx_->use_private_key(asio::buffer(tls->key_pem), asio::ssl::context::pem);
+      if (tls->max_proto_version) {
+        SSL_CTX_set_security_level(tls_ctx_->native_handle(), 0);
+        SSL_CTX_set_min_proto_version(tls_ctx_->native_handle(), TLS1_VERSION);
+        SSL_CTX_set_max_proto_version(tls_ctx_->native_handle(), tls->max_proto_version);
+      }
     }
     thread_ = std::thread([this] { Run(); });
   }
@@ -1047,6 +1053,33 @@ TEST(HttpClient, HttpsAgainstPlainServerIsProtocolError) {
   auto ex = f.Run(req, {}, 5000ms);
   ASSERT_TRUE(ex->error);
   EXPECT_EQ(ex->error->code, "TLS-protocol-error") << ex->error->detail;
+}
+
+// The connect timeout covers the TLS handshake: a server that accepts and stays silent.
+TEST(HttpClient, TlsHandshakeTimeout) {
+  ScriptServer server([](ServerStream& s) { s.DrainUntilClosed(); });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.scheme = "https";
+  req.connect_timeout = 200ms;
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "connection-timeout") << ex->error->detail;
+}
+
+// A server that only speaks TLS 1.1 (the client requires 1.2) answers with an alert.
+TEST(HttpClient, TlsAlertReceived) {
+  TlsIdentity id = MakeIdentity("IP:127.0.0.1");
+  id.max_proto_version = TLS1_1_VERSION;
+  ScriptServer server(HelloScript(), &id);
+  Fixture f;
+  ASSERT_FALSE(f.client.TrustCertificate(id.cert_pem));
+  ClientRequest req = Get(server.authority());
+  req.scheme = "https";
+  auto ex = f.Run(req, {}, 5000ms);
+  ASSERT_TRUE(ex->error);
+  EXPECT_EQ(ex->error->code, "TLS-alert-received") << ex->error->detail;
+  EXPECT_NE(ex->error->detail.find("alert 70"), std::string::npos) << ex->error->detail;
 }
 
 TEST(HttpClient, TrustCertificateRejectsGarbage) {
