@@ -34,7 +34,6 @@ std::atomic<uint64_t> g_next_instance_id{1};
 
 struct TaskRec {
   uint64_t id = 0;
-  std::shared_ptr<::weft::http::ResponseSink> sink;
   std::unique_ptr<boost::asio::steady_timer> timer;  // Only with a request timeout.
   bool cancelled = false;                              // Cancel was called (1x passed).
 };
@@ -43,7 +42,8 @@ struct TaskRec {
 
 struct Dispatcher::Impl final : WorkerEvents {
   struct Slot {
-    uint64_t id = 0;
+    uint64_t id = 0;        // The id given to the factory: our key for timers and maps.
+    uint64_t instance = 0;  // worker->id(), for logs (a worker may number itself).
     std::unique_ptr<Worker> worker;
     std::vector<TaskRec> tasks;  // In flight; small (at most the concurrent limit).
     uint32_t started = 0;        // Tasks started over the worker's life.
@@ -152,8 +152,7 @@ struct Dispatcher::Impl final : WorkerEvents {
       ++stats_.instantiation_failures;
       std::string why = made ? std::string("factory returned no worker")
                              : made.error().ToString();
-      Log("request " + std::to_string(task.id) + " (instance " + std::to_string(id) +
-          "): instantiation failed: " + why);
+      Log("request " + std::to_string(task.id) + ": instantiation failed: " + why);
       FailTask(task, 500, "instantiation failed");
       return nullptr;
     }
@@ -161,6 +160,7 @@ struct Dispatcher::Impl final : WorkerEvents {
     ++stats_.instances_alive;
     auto slot = std::make_unique<Slot>(io_);
     slot->id = id;
+    slot->instance = made.value()->id();
     slot->worker = std::move(made.value());
     Slot* raw = slot.get();
     by_ptr_[raw->worker.get()] = raw;
@@ -174,13 +174,12 @@ struct Dispatcher::Impl final : WorkerEvents {
     ++stats_.tasks_started;
     TaskRec rec;
     rec.id = task.id;
-    rec.sink = task.sink;
     if (config_.request_timeout) {
       rec.timer = std::make_unique<boost::asio::steady_timer>(io_);
       ArmTaskTimer(s.id, rec, *config_.request_timeout);
     }
     s.tasks.push_back(std::move(rec));
-    if (task.sink) task.sink->SetInstanceId(s.id);
+    if (task.sink) task.sink->SetInstanceId(s.instance);
     s.worker->Start(std::move(task));
     // Start never calls back, so `s` is still ours; it is busy (a new task counts as running).
     Refresh(s);
@@ -201,11 +200,11 @@ struct Dispatcher::Impl final : WorkerEvents {
         break;
       case TaskEnd::kFailed:
         ++stats_.tasks_failed;
-        Log(TaskLine(task_id, s->id, detail.empty() ? "failed" : detail));
+        Log(TaskLine(task_id, s->instance, detail.empty() ? "failed" : detail));
         break;
       case TaskEnd::kTimeout:
         ++stats_.timeouts;
-        Log(TaskLine(task_id, s->id, detail.empty() ? "request timeout" : detail));
+        Log(TaskLine(task_id, s->instance, detail.empty() ? "request timeout" : detail));
         break;
     }
     Refresh(*s);
@@ -248,10 +247,10 @@ struct Dispatcher::Impl final : WorkerEvents {
     }
     // 2x: the worker broke its contract (Cancel must end the task within a few ms). Keep
     // the 2x promise by dropping the instance; its destructor settles the responses.
-    Log(TaskLine(task_id, s.id, "not stopped within 2x the request timeout; instance dropped"));
+    Log(TaskLine(task_id, s.instance, "not stopped within 2x the request timeout; instance dropped"));
     for (TaskRec& t : s.tasks) {
       ++stats_.timeouts;
-      if (t.id != task_id) Log(TaskLine(t.id, s.id, "cut: its instance was dropped"));
+      if (t.id != task_id) Log(TaskLine(t.id, s.instance, "cut: its instance was dropped"));
     }
     s.tasks.clear();
     Retire(s);
@@ -340,7 +339,7 @@ struct Dispatcher::Impl final : WorkerEvents {
         return;
       }
       if (fired == Slot::Quiet::kBackground) {
-        Log("instance " + std::to_string(slot.id) +
+        Log("instance " + std::to_string(slot.instance) +
             ": background work still running after the request timeout; instance dropped");
       }
       Retire(slot);
