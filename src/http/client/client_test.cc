@@ -773,6 +773,36 @@ TEST(HttpClient, FirstByteTimeout) {
   EXPECT_LT(took, 2000ms);
 }
 
+// With a content-length body flushed before Finish, Finish sends nothing more; the
+// first-byte timeout must still start there.
+TEST(HttpClient, FirstByteTimeoutAfterLateFinish) {
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.DrainUntilClosed();
+  });
+  Fixture f;
+  ClientRequest req = Get(server.authority());
+  req.method = "PUT";
+  req.headers = {{"content-length", "5"}};
+  req.first_byte_timeout = 200ms;
+  std::optional<ClientError> error;
+  auto pending = f.client.Send(req, [&](std::optional<ClientResponse>,
+                                        std::optional<ClientError> e) {
+    error = e;
+    f.io.stop();
+  });
+  auto writer = pending->body();
+  EXPECT_EQ(writer->Write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("12345"), 5)).kind,
+            BodyStatus::kOk);
+  asio::steady_timer later(f.io, 150ms);
+  later.async_wait([&](const error_code&) { EXPECT_EQ(writer->Finish({}).kind, BodyStatus::kOk); });
+  auto start = std::chrono::steady_clock::now();
+  f.io.run_for(3000ms);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, "connection-read-timeout") << error->detail;
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 340ms);
+}
+
 TEST(HttpClient, BetweenBytesTimeout) {
   ScriptServer server([&](ServerStream& s) {
     s.ReadHead();
