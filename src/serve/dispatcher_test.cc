@@ -604,6 +604,35 @@ TEST(Dispatcher, NoQueueHop) {
   EXPECT_EQ(d.stats().queued, 0u);
 }
 
+// Rule: a queued task is never orphaned. The queue holds a task submitted while another is
+// being placed; here the only available worker takes the outer task and so becomes
+// unavailable with a task queued: a new worker is started for it before Submit returns.
+TEST(Dispatcher, QueuedTaskGetsNewWorkerWhenLastAvailableOneIsTaken) {
+  Env env;
+  env.config.max_instance_reuse_count = 10;
+  env.plan = [](uint64_t id) { return id == 1 ? Plan{Ok()} : Plan{RunMs(10), Ok()}; };
+  Dispatcher* dp = nullptr;
+  uint64_t queued_during_start = 99;
+  env.on_start = [&](FakeWorker&, uint64_t id) {
+    if (id != 2) return;
+    dp->Submit(env.MakeTask(3));
+    queued_during_start = dp->stats().queued;
+  };
+  Dispatcher d(env.io, env.config, env.Factory());
+  dp = &d;
+  d.Submit(env.MakeTask(1));
+  ASSERT_TRUE(env.RunUntil([&] { return env.ends.size() == 1; }));
+  env.Settle();
+  ASSERT_EQ(env.created, 1);  // One idle, available worker.
+  d.Submit(env.MakeTask(2));
+  EXPECT_EQ(queued_during_start, 1u);  // Task 3 waited while task 2 was being placed...
+  EXPECT_EQ(env.placed[2], env.placed[1]);
+  ASSERT_EQ(env.placed.count(3), 1u);  // ...and was placed before Submit returned,
+  EXPECT_NE(env.placed[3], env.placed[1]);  // on a new worker.
+  EXPECT_EQ(d.stats().queued, 0u);
+  ASSERT_TRUE(env.RunUntil([&] { return env.ends.size() == 3; }));
+}
+
 // Rule: no task is ever orphaned. Thousands of short tasks with random I/O waits, small
 // reuse counts, concurrent reuse, some traps and timeouts, workers retiring all the time.
 TEST(Dispatcher, StressEveryTaskEndsOnce) {
