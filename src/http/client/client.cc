@@ -1129,23 +1129,49 @@ class PendingImpl final : public Client::Pending {
 // ---------------------------------------------------------------------------------------------
 // Client
 
+namespace {
+
+// A client TLS context verifying peers against the system trust store.
+Expected<std::shared_ptr<asio::ssl::context>> NewTlsContext() {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  error_code ec;
+  ctx->set_default_verify_paths(ec);
+  if (ec) {
+    return Error::Make(ErrorCode::kIo, "cannot load the system trust store: " + ec.message());
+  }
+  ctx->set_verify_mode(asio::ssl::verify_peer, ec);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  return ctx;
+}
+
+// Loading the system trust store takes tens of milliseconds, and `weft serve` may make a
+// Client per guest instance, so every Client without extra CAs shares one context, made once
+// per process. OpenSSL allows SSL objects on many threads to share a context that is no
+// longer modified.
+Expected<std::shared_ptr<asio::ssl::context>> SharedTlsContext() {
+  struct Shared {
+    std::shared_ptr<asio::ssl::context> ctx;
+    Error error;
+  };
+  static const Shared shared = [] {
+    auto made = NewTlsContext();
+    if (!made) return Shared{nullptr, made.take_error()};
+    return Shared{std::move(*made), Error()};
+  }();
+  if (shared.ctx) return shared.ctx;
+  return shared.error;
+}
+
+}  // namespace
+
 struct Client::Impl {
   asio::io_context& io;
   OutboundPolicy policy;
-  std::shared_ptr<asio::ssl::context> tls;  // made on first https use
+  std::shared_ptr<asio::ssl::context> own_tls;  // only with TrustCertificate's extra CAs
 
-  Error EnsureTls() {
-    if (tls) return Error::Ok();
-    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    error_code ec;
-    ctx->set_default_verify_paths(ec);
-    if (ec) {
-      return Error::Make(ErrorCode::kIo, "cannot load the system trust store: " + ec.message());
-    }
-    ctx->set_verify_mode(asio::ssl::verify_peer, ec);
-    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    tls = std::move(ctx);
-    return Error::Ok();
+  Expected<std::shared_ptr<asio::ssl::context>> Tls() {
+    if (own_tls) return own_tls;
+    return SharedTlsContext();
   }
 };
 
@@ -1155,9 +1181,13 @@ Client::Client(asio::io_context& io, OutboundPolicy policy)
 Client::~Client() = default;
 
 Error Client::TrustCertificate(std::string_view pem) {
-  WEFT_TRY(impl_->EnsureTls());
+  if (!impl_->own_tls) {
+    auto ctx = NewTlsContext();
+    if (!ctx) return ctx.error();
+    impl_->own_tls = std::move(*ctx);
+  }
   error_code ec;
-  impl_->tls->add_certificate_authority(asio::buffer(pem.data(), pem.size()), ec);
+  impl_->own_tls->add_certificate_authority(asio::buffer(pem.data(), pem.size()), ec);
   if (ec) return Error::Make(ErrorCode::kArgument, "bad CA certificate: " + ec.message());
   return Error::Ok();
 }
@@ -1225,12 +1255,13 @@ std::shared_ptr<Client::Pending> Client::Send(ClientRequest request, Callback on
                 "outbound requests to " + request.authority + " are not allowed");
   }
   if (scheme == "https") {
-    if (Error e = impl_->EnsureTls()) return fail("internal-error", e.message());
+    auto tls = impl_->Tls();
+    if (!tls) return fail("internal-error", tls.error().message());
+    conn->SetTls(std::move(*tls));
   }
   // A body-less POST/PUT/PATCH still says content-length: 0 (RFC 9110 8.6).
   bool needs_length = request.method == "POST" || request.method == "PUT" ||
                       request.method == "PATCH";
-  conn->SetTls(impl_->tls);
   conn->Prepare(request, std::move(host), effective_port, std::move(head), declared, needs_length);
   conn->Start();
   return pending;
