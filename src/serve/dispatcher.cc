@@ -204,6 +204,7 @@ struct Dispatcher::Impl final : WorkerEvents {
         break;
       case TaskEnd::kTimeout:
         ++stats_.timeouts;
+        s->draining = true;  // Also when the worker timed the task out on its own.
         Log(TaskLine(task_id, s->instance, detail.empty() ? "request timeout" : detail));
         break;
     }

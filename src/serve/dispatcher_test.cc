@@ -22,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 struct Step {
-  enum Kind { kRun, kWait, kWaitSignal, kSpin, kOk, kFail } kind;
+  enum Kind { kRun, kWait, kWaitSignal, kSpin, kOk, kFail, kTimeOut } kind;
   int ms = 0;
 };
 using Plan = std::vector<Step>;
@@ -32,6 +32,7 @@ Step WaitSignal() { return {Step::kWaitSignal, 0}; }
 Step Spin() { return {Step::kSpin, 0}; }
 Step Ok() { return {Step::kOk, 0}; }
 Step Fail() { return {Step::kFail, 0}; }
+Step TimeOut() { return {Step::kTimeOut, 0}; }  // The worker's own timeout.
 
 class FakeSink : public http::ResponseSink {
  public:
@@ -281,6 +282,9 @@ class FakeWorker : public Worker {
       case Step::kOk:
         End(t, TaskEnd::kOk, "");
         break;
+      case Step::kTimeOut:
+        End(t, TaskEnd::kTimeout, "request timed out (worker)");
+        break;
       case Step::kFail:
         healthy_ = false;
         if (!t.sink->started()) t.sink->Fail(500, "trap");
@@ -447,6 +451,32 @@ TEST(Dispatcher, TimedOutWorkerDrains) {
   EXPECT_EQ(d.stats().timeouts, 1u);
   EXPECT_EQ(env.sinks[2]->fails, 0);
   EXPECT_TRUE(env.violations.empty()) << env.violations[0];
+}
+
+// A worker that reports a timeout on its own drains the same way.
+TEST(Dispatcher, WorkerReportedTimeoutAlsoDrains) {
+  Env env;
+  env.concurrent = true;
+  env.config.max_instance_concurrent_reuse_count = 4;
+  env.config.max_instance_reuse_count = 100;
+  env.plan = [](uint64_t id) {
+    return id == 1 ? Plan{WaitSignal(), Ok()} : id == 2 ? Plan{Wait(5), TimeOut()} : Plan{Ok()};
+  };
+  Dispatcher d(env.io, env.config, env.Factory());
+  d.Submit(env.MakeTask(1));
+  uint64_t w1 = env.placed[1];
+  ASSERT_TRUE(env.RunUntil([&] { return env.alive[w1]->AllWaiting(); }));
+  env.Settle();
+  d.Submit(env.MakeTask(2));
+  ASSERT_EQ(env.placed[2], w1);
+  ASSERT_TRUE(env.RunUntil([&] { return env.ends.count(2) == 1; }));
+  d.Submit(env.MakeTask(3));
+  EXPECT_NE(env.placed[3], w1);
+  env.Signal(1);
+  ASSERT_TRUE(env.RunUntil([&] { return env.alive.count(w1) == 0; }));
+  EXPECT_EQ(d.stats().timeouts, 1u);
+  EXPECT_EQ(env.Logs(), "request 2 (instance " + std::to_string(w1) +
+                            "): request timed out (worker)\n");
 }
 
 // The siblings of a timed-out task may also time out; the instance goes when all have ended.
