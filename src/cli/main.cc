@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "cli/serve.h"
 
 namespace weft::cli {
 int InspectMain(const std::string& file, bool verbose);  // inspect.cc
@@ -111,6 +112,87 @@ int main(int argc, char** argv) {
       ->required();
   wast_cmd->add_flag("-v,--verbose", wast.verbose, "Print every command, not only failures");
 
+  weft::cli::ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve",
+      "Serve a wasi:http component (one exporting wasi:http/incoming-handler@0.2.x) over "
+      "HTTP/1.1. Each request runs in a guest instance taken from per-thread pools; stops "
+      "gracefully on SIGINT/SIGTERM.");
+  serve_cmd->add_option("--addr", serve.addr, "Listen on HOST:PORT (port 0: any free port)")
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads,
+                        "Event loops, each with its own listener and instance pool (default: "
+                        "one per core)")
+      ->type_name("N");
+  serve_cmd->add_option("--max-instance-reuse-count", serve.max_instance_reuse_count,
+                        "Requests an instance serves before it is dropped (1: a fresh instance "
+                        "per request)")
+      ->type_name("N")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-instance-concurrent-reuse-count",
+                        serve.max_instance_concurrent_reuse_count,
+                        "Requests an instance serves at once, for handlers that can run "
+                        "requests concurrently (wasi:http 0.2 handlers cannot)")
+      ->type_name("N")
+      ->capture_default_str();
+  serve_cmd->add_option("--idle-instance-timeout", serve.idle_instance_timeout,
+                        "Drop an instance idle for this long")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  serve_cmd->add_option("--request-timeout", serve.request_timeout,
+                        "Stop a request's guest after DURATION (the client gets 504; default: "
+                        "no limit)")
+      ->type_name("DURATION");
+  serve_cmd->add_option("--max-concurrent-requests", serve.max_concurrent_requests,
+                        "Requests handled at once; more get 503 (default 0: unlimited)")
+      ->type_name("N");
+  serve_cmd->add_option("--max-concurrent-connections", serve.max_concurrent_connections,
+                        "Open connections; more are closed at once (default 0: unlimited)")
+      ->type_name("N");
+  serve_cmd->add_option("--max-header-size", serve.max_header_size,
+                        "Request line + headers; larger gets 431")
+      ->type_name("BYTES")
+      ->capture_default_str()
+      ->check(kUnsignedInteger);
+  serve_cmd->add_option("--max-body-size", serve.max_body_size, "Request body; larger gets 413")
+      ->type_name("BYTES")
+      ->capture_default_str()
+      ->check(kUnsignedInteger);
+  serve_cmd->add_option("--header-read-timeout", serve.header_read_timeout,
+                        "Close connections that take longer to send a request head")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  serve_cmd->add_option("--shutdown-grace", serve.shutdown_grace,
+                        "On SIGINT/SIGTERM, let in-flight requests finish for this long")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-memory-size", serve.max_memory_size,
+                        "Limit each linear memory of each instance to BYTES")
+      ->type_name("BYTES")
+      ->check(kUnsignedInteger);
+  serve_cmd->add_option("--env", serve.envs,
+                        "Set a guest environment variable; NAME alone inherits weft's value")
+      ->type_name("NAME[=VALUE]")
+      ->allow_extra_args(false);
+  serve_cmd->add_option("--dir", serve.dirs,
+                        "Preopen host directory HOST for the guest, named GUEST (default: HOST)")
+      ->type_name("HOST[::GUEST]")
+      ->allow_extra_args(false);
+  serve_cmd->add_option("--allow-outbound", serve.allow_outbound,
+                        "Let outgoing requests (wasi:http/outgoing-handler) reach HOST (any "
+                        "port) or HOST:PORT; repeatable. Default: all hosts. Others fail with "
+                        "HTTP-request-denied")
+      ->type_name("HOST[:PORT]")
+      ->allow_extra_args(false);
+  serve_cmd->add_flag("--inherit-network", serve.inherit_network,
+                      "Let wasi:sockets use the host's network (denied by default)");
+  serve_cmd->add_flag("-q,--quiet", serve.quiet, "No access log lines on stderr");
+  serve_cmd->add_option("--metrics-addr", serve.metrics_addr,
+                        "Serve Prometheus text metrics at http://HOST:PORT/metrics")
+      ->type_name("HOST:PORT");
+  serve_cmd->add_option("COMPONENT", serve.file, "The wasi:http component (.wasm)")->required();
+
   std::string inspect_file;
   bool inspect_verbose = false;
   CLI::App* inspect_cmd = app.add_subcommand(
@@ -133,6 +215,7 @@ int main(int argc, char** argv) {
     run.args = std::move(guest_args);
     return weft::cli::RunMain(run);
   }
+  if (serve_cmd->parsed()) return weft::cli::ServeMain(serve);
   if (wast_cmd->parsed()) return weft::cli::WastMain(wast);
   if (inspect_cmd->parsed()) return weft::cli::InspectMain(inspect_file, inspect_verbose);
   return 2;
