@@ -1180,6 +1180,11 @@ Client::Client(asio::io_context& io, OutboundPolicy policy)
 
 Client::~Client() = default;
 
+Error Client::PreloadTrustStore() {
+  auto shared = SharedTlsContext();
+  return shared ? Error::Ok() : shared.take_error();
+}
+
 Error Client::TrustCertificate(std::string_view pem) {
   if (!impl_->own_tls) {
     auto ctx = NewTlsContext();

@@ -90,6 +90,10 @@ class Client {
       ClientRequest request,
       std::function<void(std::optional<ClientResponse>, std::optional<ClientError>)> on_response);
 
+  /// Loads the process-wide system trust store now rather than on the first https request
+  /// (it takes tens of milliseconds; every Client without TrustCertificate shares it).
+  static Error PreloadTrustStore();
+
   /// Also trusts the PEM certificate(s) in `pem` as certificate authorities for https peers,
   /// beside the system trust store (tests, private CAs). Applies to requests sent afterwards.
   Error TrustCertificate(std::string_view pem);

@@ -911,6 +911,10 @@ TEST(HttpClient, PolicyMatching) {
   EXPECT_FALSE(p.Allows("::1", 8081));
   EXPECT_TRUE(p.Allows("10.0.0.1", 9));
   EXPECT_FALSE(p.Allows("10.0.0.2", 9));
+  OutboundPolicy v6({"[fe80::1]", "::2"});
+  EXPECT_TRUE(v6.Allows("fe80::1", 443));
+  EXPECT_TRUE(v6.Allows("::2", 1));
+  EXPECT_FALSE(v6.Allows("::1", 1));
 }
 
 TEST(HttpClient, PolicyDenialDoesNotTouchTheNetwork) {
@@ -1113,6 +1117,7 @@ TEST(HttpClient, TlsAlertReceived) {
 }
 
 TEST(HttpClient, TrustCertificateRejectsGarbage) {
+  EXPECT_FALSE(Client::PreloadTrustStore());
   asio::io_context io;
   Client client(io, OutboundPolicy());
   EXPECT_TRUE(client.TrustCertificate("not a certificate"));
