@@ -171,7 +171,8 @@ std::optional<HttpErrorCode> HttpErrorCode::FromLabel(std::string_view label) {
 
 Val HttpErrorCode::PayloadVal() const {
   if (payload) return *payload;
-  return EmptyPayload(PayloadType(which));
+  TypeRef t = PayloadType(which);
+  return t == nullptr ? Val() : EmptyPayload(t);
 }
 
 std::string HttpErrorCode::ToString() const {
@@ -183,12 +184,13 @@ std::string HttpErrorCode::ToString() const {
 
 std::optional<HttpErrorCode> HttpErrorCode::Parse(std::string_view text) {
   auto parsed = component::ParseWave(text, HttpErrorCodeType());
-  if (!parsed.ok()) {
-    size_t colon = text.find(": ");
-    if (colon == std::string_view::npos) return std::nullopt;
-    parsed = component::ParseWave(text.substr(0, colon), HttpErrorCodeType());
-    if (!parsed.ok()) return std::nullopt;
+  // "<error-code>: detail": the detail starts after one of the ": " (a string payload may
+  // contain some too).
+  for (size_t at = text.find(": "); !parsed.ok() && at != std::string_view::npos;
+       at = text.find(": ", at + 1)) {
+    parsed = component::ParseWave(text.substr(0, at), HttpErrorCodeType());
   }
+  if (!parsed.ok()) return std::nullopt;
   const Val& v = parsed.value();
   if (v.bits >= kHttpErrorCaseCount) return std::nullopt;
   HttpErrorCode e = Of(static_cast<HttpErrorCase>(v.bits));

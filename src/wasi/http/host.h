@@ -94,14 +94,15 @@ struct HttpErrorCode {
   static HttpErrorCode BodySize(bool request, uint64_t n);
   /// The case named `label` with an empty payload; nullopt for an unknown label.
   static std::optional<HttpErrorCode> FromLabel(std::string_view label);
-  /// WAVE text of the value: `connection-refused`, `internal-error("x")`,
-  /// `HTTP-response-body-size(5)`. Stream failures carry it at the start of their wasi:io
+  /// WAVE text of the value: `connection-refused`, `internal-error(some("x"))`,
+  /// `HTTP-response-body-size(some(5))`. Stream failures carry it at the start of their wasi:io
   /// error's debug string, which is how http-error-code recovers it.
   std::string ToString() const;
   /// Parses ToString()'s form at the start of `text` (up to the first ": " if the whole
   /// text does not parse); nullopt if it is not an error-code.
   static std::optional<HttpErrorCode> Parse(std::string_view text);
-  /// The payload, filled in when absent (what ToVal sends).
+  /// The payload, filled in when absent (what ToVal sends); a default Val for cases
+  /// without one.
   component::Val PayloadVal() const;
 };
 

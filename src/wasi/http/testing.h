@@ -79,6 +79,7 @@ class FakeWriter final : public ::weft::http::BodyWriter {
     if (bytes.size() > capacity) return BodyStatus::Failed("write beyond capacity");
     body.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     ++writes;
+    if (!drains) capacity -= bytes.size();
     return BodyStatus::Ok();
   }
   void Wait(std::function<void()> wake) override { wake_ = std::move(wake); }
@@ -90,7 +91,7 @@ class FakeWriter final : public ::weft::http::BodyWriter {
   void Abort(std::string reason) override { aborted = reason.empty() ? "aborted" : reason; }
   bool failed() const override { return failed_; }
 
-  /// Changes the capacity and wakes a waiting pump.
+  /// Sets the room left and wakes a waiting pump.
   void SetCapacity(size_t c) {
     capacity = c;
     if (auto w = std::move(wake_)) {
@@ -107,7 +108,10 @@ class FakeWriter final : public ::weft::http::BodyWriter {
   }
   bool waiting() const { return static_cast<bool>(wake_); }
 
+  /// Room for Write; with `drains` false every write uses it up (a peer that is not
+  /// reading), else it stays (a peer that keeps up).
   size_t capacity = 1 << 20;
+  bool drains = true;
   std::string body;
   int writes = 0;
   bool finished = false;
