@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <mutex>
@@ -1021,6 +1022,37 @@ TEST(HttpServer, CreateReportsTheAddress) {
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().message().find("cannot listen on 192.0.2.1:80: "), std::string::npos)
       << b.error().message();
+}
+
+// Not a test: serves "Hello, WASI!" for a wrk comparison with nginx (docs/http-server.md).
+//   WEFT_HTTP_BENCH_ADDR=127.0.0.1:8081 WEFT_HTTP_BENCH_SECONDS=20 WEFT_HTTP_BENCH_THREADS=2
+//   weft_http_test --gtest_also_run_disabled_tests --gtest_filter=*ServeForBenchmark
+TEST(HttpServer, DISABLED_ServeForBenchmark) {
+  auto env = [](const char* n, const char* d) {
+    const char* v = std::getenv(n);
+    return std::string(v ? v : d);
+  };
+  ServerConfig cfg;
+  cfg.addr = env("WEFT_HTTP_BENCH_ADDR", "127.0.0.1:8081");
+  cfg.threads = static_cast<unsigned>(std::stoul(env("WEFT_HTTP_BENCH_THREADS", "1")));
+  int seconds = std::stoi(env("WEFT_HTTP_BENCH_SECONDS", "20"));
+  auto s = Server::Create(cfg, [](unsigned, asio::io_context&) -> Handler {
+    return [](Request, std::shared_ptr<ResponseSink> sink) {
+      static const std::string kBody = "Hello, WASI!";
+      ResponseHead h;
+      h.headers = {{"content-type", "text/plain"}, {"content-length", "12"}};
+      auto w = sink->Start(std::move(h));
+      (void)w->Write(std::span(reinterpret_cast<const uint8_t*>(kBody.data()), kBody.size()));
+      (void)w->Finish({});
+    };
+  });
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    (*s)->Shutdown();
+  });
+  EXPECT_TRUE((*s)->Run(true).ok());
+  stopper.join();
 }
 
 // ---- the decoder alone ----
