@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `make run`: runs the bundled example program (examples/hello) with `weft run`, giving it
-# the repository's examples/ directory, one argument (a file to print) and an environment
-# variable.
+# `make run`: serves the bundled wasi:http example (examples/hello-http, built by `make build`
+# into build/examples/hello-http.wasm) with `weft serve` on 127.0.0.1:8080, answering every
+# request with "Hello, WASI!". Ctrl-C stops it gracefully. ADDR and WEFT override the defaults.
+# (The preview1 program example still runs with:
+#  build/weft run --dir examples::examples build/examples/hello.wasm examples/hello/greeting.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec ${WEFT:-build/weft} run --dir examples::examples --env USER="${USER:-weft}" \
-  ${HELLO:-build/examples/hello.wasm} examples/hello/greeting.txt
+ADDR=${ADDR:-127.0.0.1:8080}
+echo "make run: try \`curl http://$ADDR/\` (Ctrl-C stops the server)" >&2
+exec ${WEFT:-build/weft} serve --addr "$ADDR" ${HELLO_HTTP:-build/examples/hello-http.wasm}
