@@ -36,7 +36,7 @@ namespace {
 constexpr size_t kWriteBufferLimit = 64 * 1024;  // request bytes queued ahead of the socket
 constexpr size_t kBodyBufferLimit = 64 * 1024;   // response bytes decoded ahead of the reader
 constexpr size_t kReadChunk = 16 * 1024;
-constexpr size_t kMaxHeadBytes = 64 * 1024;      // response status line + header fields
+constexpr size_t kMaxHeadBytes = 64 * 1024;  // response status line + header fields
 constexpr size_t kMaxTrailerBytes = 64 * 1024;
 constexpr size_t kMaxChunkLine = 4096;
 // wasmtime's defaults for request-options it is not given.
@@ -44,22 +44,45 @@ constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(600);
 // Longer durations (a guest may pass u64 nanoseconds) are clamped so now() + d cannot overflow.
 constexpr std::chrono::nanoseconds kMaxTimeout = std::chrono::hours(24 * 365);
 
-const char* const kErrorCodes[] = {
-    "DNS-timeout", "DNS-error", "destination-not-found", "destination-unavailable",
-    "destination-IP-prohibited", "destination-IP-unroutable", "connection-refused",
-    "connection-terminated", "connection-timeout", "connection-read-timeout",
-    "connection-write-timeout", "connection-limit-reached", "TLS-protocol-error",
-    "TLS-certificate-error", "TLS-alert-received", "HTTP-request-denied",
-    "HTTP-request-length-required", "HTTP-request-body-size", "HTTP-request-method-invalid",
-    "HTTP-request-URI-invalid", "HTTP-request-URI-too-long",
-    "HTTP-request-header-section-size", "HTTP-request-header-size",
-    "HTTP-request-trailer-section-size", "HTTP-request-trailer-size",
-    "HTTP-response-incomplete", "HTTP-response-header-section-size",
-    "HTTP-response-header-size", "HTTP-response-body-size",
-    "HTTP-response-trailer-section-size", "HTTP-response-trailer-size",
-    "HTTP-response-transfer-coding", "HTTP-response-content-coding", "HTTP-response-timeout",
-    "HTTP-upgrade-failed", "HTTP-protocol-error", "loop-detected", "configuration-error",
-    "internal-error"};
+const char* const kErrorCodes[] = {"DNS-timeout",
+                                   "DNS-error",
+                                   "destination-not-found",
+                                   "destination-unavailable",
+                                   "destination-IP-prohibited",
+                                   "destination-IP-unroutable",
+                                   "connection-refused",
+                                   "connection-terminated",
+                                   "connection-timeout",
+                                   "connection-read-timeout",
+                                   "connection-write-timeout",
+                                   "connection-limit-reached",
+                                   "TLS-protocol-error",
+                                   "TLS-certificate-error",
+                                   "TLS-alert-received",
+                                   "HTTP-request-denied",
+                                   "HTTP-request-length-required",
+                                   "HTTP-request-body-size",
+                                   "HTTP-request-method-invalid",
+                                   "HTTP-request-URI-invalid",
+                                   "HTTP-request-URI-too-long",
+                                   "HTTP-request-header-section-size",
+                                   "HTTP-request-header-size",
+                                   "HTTP-request-trailer-section-size",
+                                   "HTTP-request-trailer-size",
+                                   "HTTP-response-incomplete",
+                                   "HTTP-response-header-section-size",
+                                   "HTTP-response-header-size",
+                                   "HTTP-response-body-size",
+                                   "HTTP-response-trailer-section-size",
+                                   "HTTP-response-trailer-size",
+                                   "HTTP-response-transfer-coding",
+                                   "HTTP-response-content-coding",
+                                   "HTTP-response-timeout",
+                                   "HTTP-upgrade-failed",
+                                   "HTTP-protocol-error",
+                                   "loop-detected",
+                                   "configuration-error",
+                                   "internal-error"};
 
 std::string ToLower(std::string_view s) {
   std::string out(s);
@@ -133,8 +156,7 @@ bool SplitHostPort(std::string_view s, std::string& host, std::optional<uint16_t
 }
 
 std::string Millis(std::chrono::nanoseconds d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) +
-         " ms";
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
 
 std::chrono::nanoseconds Clamp(std::optional<std::chrono::nanoseconds> d) {
@@ -291,8 +313,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     }
     if (framing_ == Framing::kLength) {
       if (written_ + bytes.size() > declared_) {
-        std::string detail = "request body exceeds its content-length of " +
-                             std::to_string(declared_) + " bytes";
+        std::string detail =
+            "request body exceeds its content-length of " + std::to_string(declared_) + " bytes";
         Fail("HTTP-request-body-size", detail);
         return BodyStatus::Failed("HTTP-request-body-size: " + detail);
       }
@@ -425,8 +447,15 @@ class Conn : public std::enable_shared_from_this<Conn> {
   enum class Phase : uint8_t { kIdle, kResolving, kConnecting, kHandshaking, kConnected };
   enum class Framing : uint8_t { kUndecided, kLength, kChunked, kNone };
   enum class PState : uint8_t {
-    kStatusLine, kHeaders, kLength, kChunkSize, kChunkData, kChunkDataEnd, kTrailers,
-    kUntilClose, kDone
+    kStatusLine,
+    kHeaders,
+    kLength,
+    kChunkSize,
+    kChunkData,
+    kChunkDataEnd,
+    kTrailers,
+    kUntilClose,
+    kDone
   };
   // kHead: the response head is complete and must be delivered before the body is parsed
   // (so that a broken body fails the body, not the response).
@@ -485,8 +514,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     if (phase_ == Phase::kResolving) {
       Fail("DNS-timeout", "resolving '" + host_ + "' took longer than " + Millis(connect_timeout_));
     } else {
-      Fail("connection-timeout", "connecting to " + Target() + " took longer than " +
-                                     Millis(connect_timeout_));
+      Fail("connection-timeout",
+           "connecting to " + Target() + " took longer than " + Millis(connect_timeout_));
     }
   }
 
@@ -544,10 +573,9 @@ class Conn : public std::enable_shared_from_this<Conn> {
       return;
     }
     tls_->set_verify_mode(asio::ssl::verify_peer, ignored);
-    tls_->async_handshake(asio::ssl::stream_base::client,
-                          [self = shared_from_this()](const error_code& ec) {
-                            self->OnHandshake(ec);
-                          });
+    tls_->async_handshake(
+        asio::ssl::stream_base::client,
+        [self = shared_from_this()](const error_code& ec) { self->OnHandshake(ec); });
   }
 
   void OnHandshake(const error_code& ec) {
@@ -595,8 +623,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     out_inflight_.swap(out_pending_);
     out_pending_.clear();
     ArmTimer(write_timer_, write_gen_, between_bytes_timeout_, [](Conn& c) {
-      c.Fail("connection-write-timeout", "the server took in no request bytes for " +
-                                             Millis(c.between_bytes_timeout_));
+      c.Fail("connection-write-timeout",
+             "the server took in no request bytes for " + Millis(c.between_bytes_timeout_));
     });
     auto handler = [self = shared_from_this()](const error_code& ec, size_t) {
       self->OnWritten(ec);
@@ -616,8 +644,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     if (ec) {
       // The server may have answered already (e.g. 413 and close): the read side decides
       // what the response looks like; only the request body fails here.
-      if (!writer_error_) writer_error_ = "connection-terminated: sending the request failed: " +
-                                          ec.message();
+      if (!writer_error_)
+        writer_error_ = "connection-terminated: sending the request failed: " + ec.message();
       out_pending_.clear();
       WakeWriter();
       RequestSent();
@@ -652,8 +680,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     reading_ = true;
     if (!InHead()) {
       ArmTimer(read_timer_, read_gen_, between_bytes_timeout_, [](Conn& c) {
-        c.Fail("connection-read-timeout", "no response body bytes from " + c.Target() +
-                                              " for " + Millis(c.between_bytes_timeout_));
+        c.Fail("connection-read-timeout", "no response body bytes from " + c.Target() + " for " +
+                                              Millis(c.between_bytes_timeout_));
       });
     }
     auto handler = [self = shared_from_this()](const error_code& ec, size_t n) {
@@ -708,14 +736,15 @@ class Conn : public std::enable_shared_from_this<Conn> {
         Fail("connection-terminated", Target() + " closed the connection without a response");
         return;
       } else if (InHead()) {
-        Fail("HTTP-response-incomplete", Target() + " closed the connection inside the response head");
+        Fail("HTTP-response-incomplete",
+             Target() + " closed the connection inside the response head");
         return;
       } else {
-        std::string where = parse_ == PState::kLength
-                                ? "after " + std::to_string(body_received_) + " of " +
-                                      std::to_string(*content_length_) + " body bytes"
-                                : "inside the chunked body after " +
-                                      std::to_string(body_received_) + " bytes";
+        std::string where =
+            parse_ == PState::kLength
+                ? "after " + std::to_string(body_received_) + " of " +
+                      std::to_string(*content_length_) + " body bytes"
+                : "inside the chunked body after " + std::to_string(body_received_) + " bytes";
         Fail("HTTP-response-incomplete", Target() + " closed the connection " + where);
         return;
       }
@@ -822,8 +851,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
         case PState::kStatusLine: {
           if (!NextLine(line)) {
             if (Available() > kMaxHeadBytes) {
-              Fail("HTTP-response-header-section-size", "status line longer than " +
-                                                            std::to_string(kMaxHeadBytes));
+              Fail("HTTP-response-header-section-size",
+                   "status line longer than " + std::to_string(kMaxHeadBytes));
               return Progress::kFailed;
             }
             return Progress::kNeedInput;
@@ -833,8 +862,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
           if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[7] < '0' ||
               line[7] > '9' || line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) {
             if (line.empty()) continue;  // a stray CRLF before the status line (RFC 9112 2.2)
-            return ProtocolError("malformed status line '" +
-                                 std::string(line.substr(0, 64)) + "'");
+            return ProtocolError("malformed status line '" + std::string(line.substr(0, 64)) + "'");
           }
           std::string_view code = line.substr(9, 3);
           if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
@@ -888,8 +916,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
           }
           std::string_view digits = line.substr(0, line.find_first_of("; \t"));
           uint64_t size = 0;
-          auto [ptr, ec] =
-              std::from_chars(digits.data(), digits.data() + digits.size(), size, 16);
+          auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), size, 16);
           if (digits.empty() || digits.size() > 15 || ec != std::errc() ||
               ptr != digits.data() + digits.size()) {
             return ProtocolError("bad chunk size '" + std::string(line.substr(0, 32)) + "'");
@@ -959,7 +986,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
   Progress HeadComplete() {
     if (status_ >= 100 && status_ < 200) {
       if (status_ == 101) {
-        Fail("HTTP-upgrade-failed", Target() + " switched protocols, which this client does not do");
+        Fail("HTTP-upgrade-failed",
+             Target() + " switched protocols, which this client does not do");
         return Progress::kFailed;
       }
       parse_ = PState::kStatusLine;  // 100 Continue, 103 Early Hints: the real one follows
@@ -1222,10 +1250,10 @@ std::shared_ptr<Client::Pending> Client::Send(ClientRequest request, Callback on
     return fail("HTTP-request-method-invalid", "invalid method '" + request.method + "'");
   }
   std::string target = request.path_with_query.empty() ? "/" : request.path_with_query;
-  bool target_ok = (target[0] == '/' || target == "*") &&
-                   std::all_of(target.begin(), target.end(), [](char c) {
-                     return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
-                   });
+  bool target_ok =
+      (target[0] == '/' || target == "*") && std::all_of(target.begin(), target.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+      });
   if (!target_ok) {
     return fail("HTTP-request-URI-invalid", "invalid path '" + request.path_with_query + "'");
   }
@@ -1265,8 +1293,8 @@ std::shared_ptr<Client::Pending> Client::Send(ClientRequest request, Callback on
     conn->SetTls(std::move(*tls));
   }
   // A body-less POST/PUT/PATCH still says content-length: 0 (RFC 9110 8.6).
-  bool needs_length = request.method == "POST" || request.method == "PUT" ||
-                      request.method == "PATCH";
+  bool needs_length =
+      request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
   conn->Prepare(request, std::move(host), effective_port, std::move(head), declared, needs_length);
   conn->Start();
   return pending;

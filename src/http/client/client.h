@@ -40,7 +40,7 @@ struct ClientRequest {
   std::string scheme = "http";  ///< "http" or "https".
   std::string authority;        ///< "host[:port]" (default port by scheme).
   std::string path_with_query = "/";
-  Headers headers;              ///< Sent as given (a host header is added if missing).
+  Headers headers;  ///< Sent as given (a host header is added if missing).
   std::optional<std::chrono::nanoseconds> connect_timeout;
   std::optional<std::chrono::nanoseconds> first_byte_timeout;
   std::optional<std::chrono::nanoseconds> between_bytes_timeout;
@@ -48,8 +48,8 @@ struct ClientRequest {
 
 struct ClientResponse {
   uint16_t status = 0;
-  Headers headers;                    ///< Names lowercase.
-  std::shared_ptr<BodyReader> body;   ///< Never null.
+  Headers headers;                   ///< Names lowercase.
+  std::shared_ptr<BodyReader> body;  ///< Never null.
 };
 
 /// Which authorities outbound requests may reach (`--allow-outbound HOST[:PORT]`).

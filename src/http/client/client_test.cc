@@ -48,7 +48,8 @@ class ServerStream {
   bool ReadSome(std::string& buf) {
     char tmp[16384];
     error_code ec;
-    size_t n = tls_ ? tls_->read_some(asio::buffer(tmp), ec) : socket_.read_some(asio::buffer(tmp), ec);
+    size_t n =
+        tls_ ? tls_->read_some(asio::buffer(tmp), ec) : socket_.read_some(asio::buffer(tmp), ec);
     if (ec && n == 0) return false;
     buf.append(tmp, n);
     return true;
@@ -237,26 +238,26 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   void Start(Client& client, ClientRequest request) {
     in_send = true;
     auto self = shared_from_this();
-    pending = client.Send(std::move(request), [self](std::optional<ClientResponse> r,
-                                                     std::optional<ClientError> e) {
-      self->response_in_send = self->in_send;
-      self->responded = true;
-      self->error = std::move(e);
-      if (r) {
-        self->response = std::move(r);
-        if (self->read_start_delay.count() > 0) {
-          self->timer = std::make_unique<asio::steady_timer>(self->io, self->read_start_delay);
-          self->timer->async_wait([self](const error_code&) {
-            self->read_started = std::chrono::steady_clock::now();
-            self->ReadBody();
-          });
-        } else {
-          self->read_started = std::chrono::steady_clock::now();
-          self->ReadBody();
-        }
-      }
-      self->MaybeStop();
-    });
+    pending = client.Send(
+        std::move(request), [self](std::optional<ClientResponse> r, std::optional<ClientError> e) {
+          self->response_in_send = self->in_send;
+          self->responded = true;
+          self->error = std::move(e);
+          if (r) {
+            self->response = std::move(r);
+            if (self->read_start_delay.count() > 0) {
+              self->timer = std::make_unique<asio::steady_timer>(self->io, self->read_start_delay);
+              self->timer->async_wait([self](const error_code&) {
+                self->read_started = std::chrono::steady_clock::now();
+                self->ReadBody();
+              });
+            } else {
+              self->read_started = std::chrono::steady_clock::now();
+              self->ReadBody();
+            }
+          }
+          self->MaybeStop();
+        });
     in_send = false;
     writer = pending->body();
     WriteBody();
@@ -268,7 +269,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
       if (cap == 0) {
         if (writer->failed()) {
           writer_failure = writer->Write({});
-          if (writer_failure->kind != BodyStatus::kFailed) writer_failure = BodyStatus::Failed("failed() without a failed Write");
+          if (writer_failure->kind != BodyStatus::kFailed)
+            writer_failure = BodyStatus::Failed("failed() without a failed Write");
           MaybeStop();
           return;
         }
@@ -336,7 +338,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
 struct Fixture {
   asio::io_context io;
   Client client;
-  explicit Fixture(std::vector<std::string> allowed = {}) : client(io, OutboundPolicy(std::move(allowed))) {}
+  explicit Fixture(std::vector<std::string> allowed = {})
+      : client(io, OutboundPolicy(std::move(allowed))) {}
 
   std::shared_ptr<Exchange> Run(ClientRequest req, std::string body = {},
                                 std::chrono::milliseconds limit = 10000ms,
@@ -379,7 +382,8 @@ TEST(HttpClient, GetWithContentLength) {
   std::string seen_head;
   ScriptServer server([&](ServerStream& s) {
     seen_head = s.ReadHead();
-    s.Write("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nX-Thing: a b \r\nx-thing: c\r\n\r\nhello world");
+    s.Write(
+        "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nX-Thing: a b \r\nx-thing: c\r\n\r\nhello world");
   });
   Fixture f;
   auto ex = f.Run(Get(server.authority(), "/path?q=1"));
@@ -474,7 +478,8 @@ TEST(HttpClient, StreamsLargeBodiesBothWays) {
     std::this_thread::sleep_for(300ms);  // the client's buffers fill meanwhile
     received = s.ReadChunked(&seen_trailers);
     s.Write("HTTP/1.1 200 OK\r\ncontent-length: " + std::to_string(down.size()) + "\r\n\r\n");
-    for (size_t i = 0; i < down.size(); i += 100000) s.Write(std::string_view(down).substr(i, 100000));
+    for (size_t i = 0; i < down.size(); i += 100000)
+      s.Write(std::string_view(down).substr(i, 100000));
   });
   Fixture f;
   ClientRequest req = Get(server.authority(), "/upload");
@@ -511,8 +516,8 @@ TEST(HttpClient, ResponseBodyBackpressure) {
     server_done_ns = std::chrono::steady_clock::now().time_since_epoch().count();
   });
   Fixture f;
-  auto ex = f.Run(Get(server.authority()), {}, 10000ms,
-                  [](Exchange& e) { e.read_start_delay = 300ms; });
+  auto ex =
+      f.Run(Get(server.authority()), {}, 10000ms, [](Exchange& e) { e.read_start_delay = 300ms; });
   ASSERT_FALSE(ex->error) << ex->error->code;
   EXPECT_EQ(ex->body.size(), size);
   EXPECT_FALSE(ex->body_error);
@@ -590,11 +595,11 @@ TEST(HttpClient, DroppingTheUnfinishedBodyFailsTheRequest) {
     ClientRequest req = Get(server.authority());
     req.method = "POST";
     req.headers = {{"content-length", "100"}};
-    auto pending = f.client.Send(req, [&](std::optional<ClientResponse> r,
-                                          std::optional<ClientError> e) {
-      called = true;
-      error = e;
-    });
+    auto pending =
+        f.client.Send(req, [&](std::optional<ClientResponse> r, std::optional<ClientError> e) {
+          called = true;
+          error = e;
+        });
     uint8_t part[10] = {};
     EXPECT_EQ(pending->body()->Write(part).kind, BodyStatus::kOk);
   }  // pending and its writer gone without Finish
@@ -786,14 +791,15 @@ TEST(HttpClient, FirstByteTimeoutAfterLateFinish) {
   req.headers = {{"content-length", "5"}};
   req.first_byte_timeout = 200ms;
   std::optional<ClientError> error;
-  auto pending = f.client.Send(req, [&](std::optional<ClientResponse>,
-                                        std::optional<ClientError> e) {
-    error = e;
-    f.io.stop();
-  });
+  auto pending =
+      f.client.Send(req, [&](std::optional<ClientResponse>, std::optional<ClientError> e) {
+        error = e;
+        f.io.stop();
+      });
   auto writer = pending->body();
-  EXPECT_EQ(writer->Write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("12345"), 5)).kind,
-            BodyStatus::kOk);
+  EXPECT_EQ(
+      writer->Write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("12345"), 5)).kind,
+      BodyStatus::kOk);
   asio::steady_timer later(f.io, 150ms);
   later.async_wait([&](const error_code&) { EXPECT_EQ(writer->Finish({}).kind, BodyStatus::kOk); });
   auto start = std::chrono::steady_clock::now();
@@ -863,12 +869,15 @@ TEST(HttpClient, MalformedResponses) {
       {"HTTP/1.1 2x0 OK\r\n\r\n", "HTTP-protocol-error"},
       {"HTTP/1.1 200 OK\r\nbad header\r\n\r\n", "HTTP-protocol-error"},
       {"HTTP/1.1 200 OK\r\nx: 1\r\n folded\r\n\r\n", "HTTP-protocol-error"},
-      {"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\nhello", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\nhello",
+       "HTTP-protocol-error"},
       {"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n", "HTTP-protocol-error"},
-      {"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n", "HTTP-protocol-error"},
+      {"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n",
+       "HTTP-protocol-error"},
       {"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n", "HTTP-response-transfer-coding"},
       {"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n", "HTTP-upgrade-failed"},
-      {"HTTP/1.1 200 OK\r\nx: " + std::string(70000, 'a') + "\r\n\r\n", "HTTP-response-header-section-size"},
+      {"HTTP/1.1 200 OK\r\nx: " + std::string(70000, 'a') + "\r\n\r\n",
+       "HTTP-response-header-section-size"},
       {"HTTP/1.1 200 OK\r\ncontent-le", "HTTP-response-incomplete"},
   };
   std::atomic<size_t> index = 0;
@@ -959,10 +968,9 @@ TEST(HttpClient, CancelIsSilent) {
   });
   Fixture f;
   bool called = false;
-  auto pending = f.client.Send(Get(server.authority()),
-                               [&](std::optional<ClientResponse>, std::optional<ClientError>) {
-                                 called = true;
-                               });
+  auto pending = f.client.Send(
+      Get(server.authority()),
+      [&](std::optional<ClientResponse>, std::optional<ClientError>) { called = true; });
   EXPECT_EQ(pending->body()->Finish({}).kind, BodyStatus::kOk);
   asio::steady_timer t(f.io);
   t.expires_after(20ms);
