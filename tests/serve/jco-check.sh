@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Proves the C wasi:http guests against the reference host, `jco serve`:
-#   jco-check.sh <jco> <test-handler.component.wasm> [<hello-http.wasm>]
-# Serves each on 127.0.0.1 (a free port), curls its routes, compares status, body and the
-# headers that matter, and stops the server. What jco serve cannot do is skipped:
-#   /spin (forever) blocks jco's only event loop, so nothing else would be served;
-#   /trap kills a jco serve process unless requests are isolated in workers, so it is
-#   checked under --isolate-requests worker (jco answers 502);
-#   /noresponse: jco never answers (the connection hangs), so it is not checked.
+# Proves the C wasi:http guests against the reference host, `jco serve`, and runs the same
+# checks against `weft serve`:
+#   jco-check.sh <jco | weft> <test-handler.component.wasm> [<hello-http.wasm>]
+# (the first argument is weft's binary when its name starts with "weft").
+# Serves each component on 127.0.0.1 (a free port), curls its routes, compares status, body
+# and the headers that matter, and stops the server. Where the hosts differ:
+#   /spin (forever) is not checked: it would block jco's only event loop (weft's end-to-end
+#   tests, serve_test.py, check it with --request-timeout);
+#   /trap kills a jco serve process unless requests are isolated in workers, so under jco it
+#   is checked under --isolate-requests worker (jco answers 502; weft 500);
+#   /noresponse: jco never answers (the connection hangs), so it is checked under weft only.
 # Exit status 0 when every check passes. Prints one line per check.
 set -uo pipefail
 
-jco=${1:?usage: jco-check.sh <jco> <test-handler.component.wasm> [<hello-http.wasm>]}
+server=${1:?usage: jco-check.sh <jco | weft> <test-handler.component.wasm> [<hello-http.wasm>]}
 handler=${2:?missing test-handler component}
 hello=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
+host=jco
+[[ $(basename "$server") == weft* ]] && host=weft
 for f in "$handler" ${hello:+"$hello"}; do
   [[ -f $f ]] || { echo "missing component: $f" >&2; exit 2; }
 done
@@ -21,7 +26,7 @@ done
 work=$(mktemp -d)
 server_pid=
 failures=0
-# jco serve is one node process (its isolation workers are threads): ending it ends all.
+# Either server is one process (jco's isolation workers are threads): ending it ends all.
 StopServer() {
   if [[ -n $server_pid ]]; then
     kill "$server_pid" 2>/dev/null
@@ -35,24 +40,42 @@ FreePort() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# StartServer <component> [jco serve flags...]: sets $base; fails after 30 s without answer.
+# StartServer <component> [server flags...]: sets $base; fails after 30 s without answer.
+# Weft gets the equivalent of the environment and preopen jco gets (jco serve passes its own
+# environment through; jco-preload.mjs preopens the data directory).
 StartServer() {
   local component=$1
   shift
-  local port
-  port=$(FreePort)
-  base=http://127.0.0.1:$port
-  WEFT_JCO_CHECK_DATA=$work/data WEFT_JCO_CHECK_VAR=value-1 \
-    "$jco" serve --host 127.0.0.1 --port "$port" --jco-import "$here/jco-preload.mjs" "$@" \
-    "$component" >"$work/serve.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 120); do
-    # Any HTTP answer means it is up; probe a path no route counts on.
-    if curl -s -o /dev/null -m 1 "$base/ready-probe"; then return 0; fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-    sleep 0.25
-  done
-  echo "FAIL: jco serve $component did not start:" >&2
+  local port=
+  if [[ $host == weft ]]; then
+    WEFT_JCO_CHECK_VAR=value-1 "$server" serve --addr 127.0.0.1:0 --threads 1 \
+      --env WEFT_JCO_CHECK_VAR --dir "$work/data::/data" "$@" \
+      "$component" >"$work/serve.out" 2>"$work/serve.log" &
+    server_pid=$!
+    for _ in $(seq 1 120); do
+      port=$(sed -n 's|^Serving HTTP on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
+      [[ -n $port ]] && break
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.25
+    done
+    base=http://127.0.0.1:$port
+    [[ -n $port ]] && return 0
+  else
+    port=$(FreePort)
+    base=http://127.0.0.1:$port
+    WEFT_JCO_CHECK_DATA=$work/data WEFT_JCO_CHECK_VAR=value-1 \
+      "$server" serve --host 127.0.0.1 --port "$port" --jco-import "$here/jco-preload.mjs" "$@" \
+      "$component" >"$work/serve.log" 2>&1 &
+    server_pid=$!
+    : >"$work/serve.out"
+    for _ in $(seq 1 120); do
+      # Any HTTP answer means it is up.
+      if curl -s -o /dev/null -m 1 "$base/ready-probe"; then return 0; fi
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.25
+    done
+  fi
+  echo "FAIL: $host serve $component did not start:" >&2
   cat "$work/serve.log" >&2
   exit 1
 }
@@ -100,7 +123,8 @@ if [[ -n $hello ]]; then
   StopServer
 fi
 
-StartServer "$handler"
+# One instance for all (weft: reuse; jco serve without isolation has one instance).
+if [[ $host == weft ]]; then StartServer "$handler" --max-instance-reuse-count 1000; else StartServer "$handler"; fi
 Expect "/hello" 200 $'hello\n' /hello
 ExpectHeader "/hello content-length" '^content-length: 6$'
 Expect "/sleep?ms=50" 200 $'slept 50\n' '/sleep?ms=50'
@@ -148,20 +172,46 @@ elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
 ((elapsed_ms >= 300)) && echo "ok: /drip took ${elapsed_ms} ms (>= 300)" || Fail "/drip took only ${elapsed_ms} ms"
 Expect "/after?ms=100" 200 $'after\n' '/after?ms=100'
 sleep 0.2  # stdout/stderr lines reach the log asynchronously
-grep -qx 'to stdout' "$work/serve.log" && grep -qx 'to stderr' "$work/serve.log" &&
-  echo "ok: /stdout and /stderr lines reached jco's output" || Fail "/stdout: lines missing from the log"
-StopServer
-
-# Traps end a jco serve process unless each request gets its own worker.
-StartServer "$handler" --isolate-requests worker --isolate-worker-pool-size 2
-status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/trap")
-[[ $status == 5* ]] && echo "ok: /trap gives $status" || Fail "/trap: status $status, expected 5xx"
-Expect "/hello after a trap" 200 $'hello\n' /hello
-Expect "/count in a fresh instance" 200 $'1\n' /count
-StopServer
+# weft prefixes guest lines with "[instance N] "; jco prints them as they are.
+grep -qE '(^|\] )to stdout$' "$work/serve.out" "$work/serve.log" &&
+  grep -qE '(^|\] )to stderr$' "$work/serve.log" &&
+  echo "ok: /stdout and /stderr lines reached the server's output" || Fail "/stdout: lines missing from the output"
+if [[ $host == weft ]]; then
+  # Failures are answered with 500 and the server (and the next instance) carries on.
+  status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/trap")
+  [[ $status == 500 ]] && echo "ok: /trap gives 500" || Fail "/trap: status $status, expected 500"
+  Expect "/hello after a trap" 200 $'hello\n' /hello
+  Expect "/count in the instance after the trap" 200 $'2\n' /count
+  for path in /noresponse '/noresponse?drop=1'; do
+    status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base$path")
+    [[ $status == 500 ]] && echo "ok: $path gives 500" || Fail "$path: status $status, expected 500"
+  done
+  StopServer
+  # weft's default, a fresh instance per request: the instance goes once handle returns,
+  # while the body the guest wrote may still be buffered in the host.
+  StartServer "$handler"
+  Expect "/count in a fresh instance" 200 $'1\n' /count
+  for n in 65536 200000 1000000; do
+    if curl -s -m 30 "$base/big?bytes=$n" | cmp -s - <(head -c "$n" "$work/big.expected"); then
+      echo "ok: /big?bytes=$n from a fresh instance"
+    else
+      Fail "/big?bytes=$n from a fresh instance: wrong body"
+    fi
+  done
+  StopServer
+else
+  StopServer
+  # Traps end a jco serve process unless each request gets its own worker.
+  StartServer "$handler" --isolate-requests worker --isolate-worker-pool-size 2
+  status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$base/trap")
+  [[ $status == 5* ]] && echo "ok: /trap gives $status" || Fail "/trap: status $status, expected 5xx"
+  Expect "/hello after a trap" 200 $'hello\n' /hello
+  Expect "/count in a fresh instance" 200 $'1\n' /count
+  StopServer
+fi
 
 if ((failures > 0)); then
-  echo "$failures check(s) FAILED"
+  echo "$failures check(s) FAILED ($host serve)"
   exit 1
 fi
-echo "all checks passed"
+echo "all checks passed ($host serve)"
