@@ -100,6 +100,10 @@ class ServerStream {
     }
     return body;
   }
+  void NoDelay() {
+    error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+  }
   void ShutdownSend() {
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
@@ -422,6 +426,28 @@ TEST(HttpClient, ChunkedResponseWithTrailers) {
   EXPECT_FALSE(ex->response->body->content_length());
   Headers expected = {{"x-checksum", "abc"}, {"x-other", "2"}};
   EXPECT_EQ(ex->trailers, expected);
+}
+
+// The parser must not depend on where reads split the input: every byte in its own write.
+TEST(HttpClient, ResponseOneByteAtATime) {
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nx-a: 1\r\ntransfer-encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n10;x=y\r\n0123456789abcdef\r\n0\r\nx-t: 2\r\n\r\n";
+  ScriptServer server([&](ServerStream& s) {
+    s.ReadHead();
+    s.NoDelay();
+    for (char c : response) {
+      s.Write(std::string_view(&c, 1));
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  Fixture f;
+  auto ex = f.Run(Get(server.authority()), {}, 5000ms);
+  ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
+  EXPECT_EQ(ex->response->headers, (Headers{{"x-a", "1"}, {"transfer-encoding", "chunked"}}));
+  EXPECT_EQ(ex->body, "abc0123456789abcdef");
+  EXPECT_FALSE(ex->body_error);
+  EXPECT_EQ(ex->trailers, (Headers{{"x-t", "2"}}));
 }
 
 TEST(HttpClient, BodyUntilCloseAndInformationalResponses) {
