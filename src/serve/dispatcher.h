@@ -99,8 +99,12 @@ using WorkerFactory =
 
 class Dispatcher {
  public:
+  /// `io` must outlive the dispatcher (its timers live on it). Use the dispatcher, and
+  /// destroy it, on the thread running `io` (or once `io` no longer runs).
   Dispatcher(boost::asio::io_context& io, DispatcherConfig config, WorkerFactory factory);
-  ~Dispatcher();  ///< Destroys every worker (their tasks are cancelled).
+  /// Destroys every worker (their tasks are cancelled); a task submitted meanwhile (e.g. by
+  /// a worker's destructor reaching the server) is answered 503.
+  ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
