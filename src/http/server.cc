@@ -693,6 +693,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void MaybeSend100() {
     if (!expect_pending_ || closed_ || resp_state_ != RespState::kNone) return;
     expect_pending_ = false;
+    if (body_done_ || decoder_.body_bytes() > 0) return;  // the client did not wait
     out_pending_.append("HTTP/1.1 100 Continue\r\n\r\n");
     ScheduleTurn();
   }

@@ -816,7 +816,7 @@ TEST(HttpServer, MaxConcurrentRequestsGets503) {
 }
 
 TEST(HttpServer, SlowMultiMegabyteResponseWithBackpressure) {
-  constexpr size_t kTotal = 8 << 20;
+  constexpr size_t kTotal = 16 << 20;
   std::atomic<size_t> written{0};
   std::atomic<bool> over_capacity{false};
   struct Streamer : std::enable_shared_from_this<Streamer> {
@@ -856,10 +856,11 @@ TEST(HttpServer, SlowMultiMegabyteResponseWithBackpressure) {
   Client c(ts.port(), /*rcvbuf=*/64 * 1024);
   ASSERT_TRUE(c.Send(kGet));
   std::this_thread::sleep_for(300ms);
-  // Not reading: the handler is held back by Capacity()/Wait, far below the total.
+  // Not reading: the handler is held back by Capacity()/Wait, far below the total (what it
+  // got out is in the socket buffers: the kernel's send buffer grows up to 4 MiB here).
   size_t early = written.load();
   EXPECT_GT(early, 0u);
-  EXPECT_LT(early, size_t{4} << 20);
+  EXPECT_LT(early, size_t{6} << 20);
   auto r = c.Read();
   ASSERT_TRUE(r);
   ASSERT_EQ(r->body.size(), kTotal);
