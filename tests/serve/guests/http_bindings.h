@@ -20,9 +20,10 @@
 
 typedef int32_t Handle;
 
-// Aligned and large enough for every return area below (result<_, error-code> is 40 bytes).
+// Aligned and large enough for every return area below (future-incoming-response.get's
+// is the largest: 56 bytes).
 typedef union {
-  uint8_t b[48];
+  uint8_t b[64];
   uint64_t align;
 } RetArea;
 
@@ -88,6 +89,47 @@ WASI_IMPORT("http/types", "[static]response-outparam.set")
 void ResponseOutparamSet(Handle param, int32_t is_err, int32_t response_or_code, int32_t p0, int64_t p1,
                          int32_t p2, int32_t p3, int32_t p4, int32_t p5);
 WASI_IMPORT("http/types", "[resource-drop]response-outparam") void ResponseOutparamDrop(Handle self);
+
+// outgoing-request: constructor takes the fields (method GET by default); the setters take
+// an option (tag, then the value flattened) and return the result tag directly. scheme:
+// tag 0 HTTP, 1 HTTPS, 2 other(string).
+WASI_IMPORT("http/types", "[constructor]outgoing-request") Handle OutgoingRequestNew(Handle headers);
+WASI_IMPORT("http/types", "[method]outgoing-request.set-scheme")
+int32_t OutgoingRequestSetScheme(Handle self, int32_t is_some, int32_t scheme, const char* other, size_t other_len);
+WASI_IMPORT("http/types", "[method]outgoing-request.set-authority")
+int32_t OutgoingRequestSetAuthority(Handle self, int32_t is_some, const char* p, size_t n);
+WASI_IMPORT("http/types", "[method]outgoing-request.set-path-with-query")
+int32_t OutgoingRequestSetPathWithQuery(Handle self, int32_t is_some, const char* p, size_t n);
+// get -> option<result<result<incoming-response, error-code>>>: some-tag @0, outer result
+// tag @8 (err: the response was already taken), inner result tag @16, then the response
+// handle or error-code's discriminant @24 (error-code payload @32).
+WASI_IMPORT("http/types", "[resource-drop]outgoing-request") void OutgoingRequestDrop(Handle self);
+WASI_IMPORT("http/types", "[method]future-incoming-response.subscribe") Handle FutureIncomingResponseSubscribe(Handle self);
+WASI_IMPORT("http/types", "[method]future-incoming-response.get") void FutureIncomingResponseGet(Handle self, RetArea* ret);
+WASI_IMPORT("http/types", "[resource-drop]future-incoming-response") void FutureIncomingResponseDrop(Handle self);
+WASI_IMPORT("http/types", "[method]incoming-response.status") int32_t IncomingResponseStatus(Handle self);
+WASI_IMPORT("http/types", "[method]incoming-response.consume") void IncomingResponseConsume(Handle self, RetArea* ret);
+WASI_IMPORT("http/types", "[resource-drop]incoming-response") void IncomingResponseDrop(Handle self);
+// handle(request, option<request-options>) -> result<future-incoming-response, error-code>:
+// tag @0, then the handle or error-code's discriminant @8.
+__attribute__((import_module("wasi:http/outgoing-handler@0.2.12"), import_name("handle")))
+void OutgoingHandlerHandle(Handle request, int32_t has_options, Handle options, RetArea* ret);
+
+// error-code's cases in order (the discriminant indexes this).
+static const char* const kErrorCodeNames[] = {
+    "DNS-timeout", "DNS-error", "destination-not-found", "destination-unavailable",
+    "destination-IP-prohibited", "destination-IP-unroutable", "connection-refused",
+    "connection-terminated", "connection-timeout", "connection-read-timeout",
+    "connection-write-timeout", "connection-limit-reached", "TLS-protocol-error",
+    "TLS-certificate-error", "TLS-alert-received", "HTTP-request-denied",
+    "HTTP-request-length-required", "HTTP-request-body-size", "HTTP-request-method-invalid",
+    "HTTP-request-URI-invalid", "HTTP-request-URI-too-long", "HTTP-request-header-section-size",
+    "HTTP-request-header-size", "HTTP-request-trailer-section-size", "HTTP-request-trailer-size",
+    "HTTP-response-incomplete", "HTTP-response-header-section-size", "HTTP-response-header-size",
+    "HTTP-response-body-size", "HTTP-response-trailer-section-size", "HTTP-response-trailer-size",
+    "HTTP-response-transfer-coding", "HTTP-response-content-coding", "HTTP-response-timeout",
+    "HTTP-upgrade-failed", "HTTP-protocol-error", "loop-detected", "configuration-error",
+    "internal-error"};
 
 // ---- wasi:io ----
 // Stream results: result<list<u8>, stream-error> / result<_, stream-error> are 12 bytes:

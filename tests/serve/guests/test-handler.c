@@ -22,6 +22,8 @@
 //   /stdout           "to stdout\n" on stdout, "to stderr\n" on stderr, "ok\n"
 //   /env?name=X       the value of environment variable X and "\n", or 404
 //   /file?path=P      the file P under a preopened directory, or 404 "error N\n"
+//   /fetch?url=U      GETs http(s)://authority/path U with wasi:http/outgoing-handler:
+//                     200 "status S\n" and the body, or 502 "error N <error-code case>\n"
 //   anything else     404 "not found\n"
 // Every response is text/plain unless said otherwise; fixed bodies carry content-length.
 // libc is linked for malloc/qsort only (no start files, no preview1 imports: jco new runs
@@ -614,6 +616,94 @@ static void File(Handle outparam, Str query) {
   FinishResponse(out);
 }
 
+static void RespondErrorCode(Handle outparam, uint8_t code) {
+  Buf b = {0};
+  BufAppendStr(&b, "error ");
+  BufAppendU64(&b, code);
+  BufAppendStr(&b, " ");
+  BufAppendStr(&b, code < sizeof kErrorCodeNames / sizeof kErrorCodeNames[0] ? kErrorCodeNames[code] : "?");
+  BufAppendStr(&b, "\n");
+  RespondBuf(outparam, 502, &b);
+}
+
+static void Fetch(Handle outparam, Str query) {
+  Str url = {0, 0};
+  QueryParam(query, "url", &url);
+  int scheme;
+  size_t skip;
+  if (url.n > 7 && memcmp(url.p, "http://", 7) == 0) {
+    scheme = 0;
+    skip = 7;
+  } else if (url.n > 8 && memcmp(url.p, "https://", 8) == 0) {
+    scheme = 1;
+    skip = 8;
+  } else {
+    RespondText(outparam, 400, "fetch needs ?url=http://authority/path\n");
+    return;
+  }
+  Str authority = {url.p + skip, url.n - skip};
+  Str path = {"/", 1};
+  for (size_t i = 0; i < authority.n; ++i) {
+    if (authority.p[i] == '/') {
+      path = (Str){authority.p + i, authority.n - i};
+      authority.n = i;
+      break;
+    }
+  }
+  Handle request = OutgoingRequestNew(FieldsNew());
+  if (OutgoingRequestSetScheme(request, 1, scheme, 0, 0) != 0 ||
+      OutgoingRequestSetAuthority(request, 1, authority.p, authority.n) != 0 ||
+      OutgoingRequestSetPathWithQuery(request, 1, path.p, path.n) != 0) {
+    OutgoingRequestDrop(request);
+    RespondText(outparam, 400, "the host refused the URL\n");
+    return;
+  }
+  RetArea r;
+  OutgoingHandlerHandle(request, 0, 0, &r);  // consumes the request
+  if (r.b[0] != 0) {
+    RespondErrorCode(outparam, r.b[8]);
+    return;
+  }
+  Handle future = (Handle)RetU32(&r, 8);
+  for (;;) {
+    FutureIncomingResponseGet(future, &r);
+    if (r.b[0] == 1) break;
+    Handle p = FutureIncomingResponseSubscribe(future);
+    PollableBlock(p);
+    PollableDrop(p);
+  }
+  FutureIncomingResponseDrop(future);
+  if (r.b[8] != 0) __builtin_trap();  // "already taken": cannot happen on the first get
+  if (r.b[16] != 0) {
+    RespondErrorCode(outparam, r.b[24]);
+    return;
+  }
+  Handle response = (Handle)RetU32(&r, 24);
+  Buf b = {0};
+  BufAppendStr(&b, "status ");
+  BufAppendU64(&b, (uint64_t)IncomingResponseStatus(response));
+  BufAppendStr(&b, "\n");
+  IncomingResponseConsume(response, &r);
+  if (r.b[0] != 0) __builtin_trap();
+  Handle body = (Handle)RetU32(&r, 4);
+  IncomingBodyStream(body, &r);
+  if (r.b[0] != 0) __builtin_trap();
+  Handle in = (Handle)RetU32(&r, 4);
+  for (;;) {
+    InputStreamBlockingRead(in, 65536, &r);
+    if (r.b[0] != 0) {
+      DropStreamError(&r);
+      break;
+    }
+    BufAppend(&b, RetPtr(&r, 4), RetU32(&r, 8));
+    FreeList(RetPtr(&r, 4), RetU32(&r, 8));
+  }
+  InputStreamDrop(in);
+  FutureTrailersDrop(IncomingBodyFinish(body));
+  IncomingResponseDrop(response);
+  RespondBuf(outparam, 200, &b);
+}
+
 __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle")))
 void HandleRequest(Handle request, Handle outparam) {
   ++requests_handled;
@@ -672,6 +762,8 @@ void HandleRequest(Handle request, Handle outparam) {
     Env(outparam, query);
   } else if (StrEq(path, "/file")) {
     File(outparam, query);
+  } else if (StrEq(path, "/fetch")) {
+    Fetch(outparam, query);
   } else {
     RespondText(outparam, 404, "not found\n");
   }
