@@ -1048,12 +1048,19 @@ TEST(HttpServer, DISABLED_ServeForBenchmark) {
     };
   });
   ASSERT_TRUE(s.ok()) << s.error().ToString();
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    (*s)->Shutdown();
+  std::promise<void> ran;
+  std::thread stopper([&, done = ran.get_future()] {
+    if (done.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
+      (*s)->Shutdown();
+    }
   });
-  EXPECT_TRUE((*s)->Run(true).ok());
+  auto start = Clock::now();
+  EXPECT_TRUE((*s)->Run(true).ok());  // SIGINT/SIGTERM end it early
+  ran.set_value();
   stopper.join();
+  std::printf("served %.1f s, %llu requests\n",
+              std::chrono::duration<double>(Clock::now() - start).count(),
+              static_cast<unsigned long long>((*s)->stats().requests_total));
 }
 
 // ---- the decoder alone ----
