@@ -10,7 +10,8 @@
 #   /trap kills a jco serve process unless requests are isolated in workers, so under jco it
 #   is checked under --isolate-requests worker (jco answers 502; weft 500);
 #   /noresponse: jco never answers (the connection hangs), so it is checked under weft only.
-# Exit status 0 when every check passes. Prints one line per check.
+# Weft only, too: /fetch of its own /hello, --allow-outbound denial, /big from fresh instances.
+# /fetch goes to a python http.server over the data directory. Exit status 0 when every check passes. Prints one line per check.
 set -uo pipefail
 
 server=${1:?usage: jco-check.sh <jco | weft> <test-handler.component.wasm> [<hello-http.wasm>]}
