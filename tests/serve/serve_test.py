@@ -56,12 +56,12 @@ class Server:
             self.stop()
             raise AssertionError("weft serve did not start: " + "\n".join(self.err_lines))
 
-    def get(self, path, timeout=30, method="GET", body=None, headers=None):
+    def get(self, path, timeout=30, method="GET", body=None, headers=None, chunked=False):
         """(status, body bytes, seconds taken)."""
         start = time.monotonic()
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            c.request(method, path, body=body, headers=headers or {})
+            c.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
             r = c.getresponse()
             data = r.read()
             return r.status, data, time.monotonic() - start
@@ -307,6 +307,23 @@ def test_no_orphans_under_stress():
         for t in threads:
             t.join(120)
         check(not failures, f"{len(failures)} of 720 requests failed: {failures[:5]}")
+
+
+def test_large_bodies_stream_both_ways():
+    """Multi-megabyte responses reach the client whole even though the instance is dropped
+    right after its handler returns (the body outlives the store), and request bodies stream
+    in (chunked and with content-length)."""
+    with Server(HANDLER) as s:
+        for n in (100000, 5000000):
+            status, body, _ = s.get(f"/big?bytes={n}")
+            want = bytes((ord("a") + i % 26) for i in range(n))
+            check(status == 200 and body == want, f"/big?bytes={n}: {status}, {len(body)} bytes")
+        data = os.urandom(3 << 20)
+        status, body, _ = s.get("/echo", method="POST", body=data)
+        check(status == 200 and body == data, f"/echo content-length: {status} {len(body)}")
+        status, body, _ = s.get("/echo", method="POST", body=iter([data[:1 << 20], data[1 << 20:]]),
+                                headers={"Transfer-Encoding": "chunked"}, chunked=True)
+        check(status == 200 and body == data, f"/echo chunked: {status} {len(body)}")
 
 
 def test_bad_requests():

@@ -580,16 +580,22 @@ void OutgoingBodyState::Pump() {
   }
   if (pending() > 0 && !writer_waiting_) {
     writer_waiting_ = true;
-    std::weak_ptr<OutgoingBodyState> weak = weak_from_this();
-    writer_->Wait([weak] {
-      auto self = weak.lock();
-      if (!self) return;
+    // A strong reference: once the guest has finished (or dropped) the body, nothing else
+    // keeps the buffered bytes alive until they are delivered. The writer drops the callback
+    // when it fires or dies, so this cycle ends.
+    std::shared_ptr<OutgoingBodyState> self_ref = shared_from_this();
+    writer_->Wait([self = std::move(self_ref)] {
       self->writer_waiting_ = false;
       self->Pump();
       self->waiters_.WakeAll();
     });
   }
   if ((progressed || closed_) && !waiters_.empty()) waiters_.WakeAll();
+  if (phase_ == kFinishing && writer_ != nullptr) {
+    if (self_ == nullptr) self_ = shared_from_this();
+  } else if (self_ != nullptr) {
+    auto last = std::move(self_);  // may be the last reference: released on return
+  }
 }
 
 std::optional<HttpErrorCode> OutgoingBodyState::Finish(Headers trailers) {

@@ -5,8 +5,9 @@
 // http::BodyReader, an outgoing body written through wasi:io streams onto an
 // http::BodyWriter with bounded buffering (backpressure), finished with trailers or aborted.
 // Invariants: header names are stored lowercase; an immutable Fields never changes (it may
-// share its list with other immutable views); body states are shared with wakers and
-// pumping callbacks, which hold weak references so a dropped body dies at once.
+// share its list with other immutable views); reader wakers hold weak references to body
+// states, while an outgoing body with bytes still buffered is held by its writer's wake
+// callback until they are delivered (the guest may have finished and returned already).
 // Not thread-safe: everything runs on the store's event-loop thread.
 #pragma once
 
@@ -292,6 +293,9 @@ class OutgoingBodyState : public std::enable_shared_from_this<OutgoingBodyState>
   std::string abort_reason_;
   bool writer_waiting_ = false;
   Waiters waiters_;
+  // Set while the body is finished but bytes are still to be delivered: the delivery must
+  // outlive the store (a served instance is dropped as soon as its handler returns).
+  std::shared_ptr<OutgoingBodyState> self_;
 };
 
 /// wasi:io adapters over the body states (what the input-stream / output-stream resources
