@@ -38,6 +38,12 @@ async function handle(request) {
       throw new Error('js-serve: thrown on purpose');
     case '/reject':
       return Promise.reject(new Error('js-serve: rejected on purpose'));
+    case '/spin': {
+      const ms = sizeParam(query, 'ms', 100, 60000);
+      if (ms < 0) return text(400, 'bad ms\n');
+      spin(ms);
+      return text(200, `spun ${ms} ms\n`);
+    }
     case '/teapot':
       return text(418, "I'm a teapot\n");
     case '/created':
@@ -117,13 +123,19 @@ async function sha256Hex(bytes) {
 }
 
 // A deterministic byte pattern: byte i is i mod 251 (a prime, so it does not line up with
-// any power-of-two buffer size and a misplaced chunk changes the digest).
+// any power-of-two buffer size and a misplaced chunk changes the digest). One period is
+// written byte by byte, the rest by doubling copies (copyWithin is a memmove: a JS loop over
+// 4 MiB takes seconds in StarlingMonkey's interpreter, which would time the JS, not the host).
 function pattern(offset, size) {
   const bytes = new Uint8Array(size);
   let v = offset % 251;
-  for (let i = 0; i < size; i++) {
+  const period = Math.min(size, 251);
+  for (let i = 0; i < period; i++) {
     bytes[i] = v;
     v = v === 250 ? 0 : v + 1;
+  }
+  for (let filled = period; filled < size; filled *= 2) {
+    bytes.copyWithin(filled, 0, Math.min(filled, size - filled));
   }
   return bytes;
 }
@@ -146,12 +158,14 @@ function big(query) {
 }
 
 // A ReadableStream body produced over time: `chunks` chunks of `chunk` bytes of the pattern,
-// `delay` ms apart (the body has no content-length: it is sent chunked).
+// `delay` ms apart, each after `work` ms of busy computation (the body has no content-length:
+// it is sent chunked). `work` makes a long CPU-bound guest between writes (epoch yields).
 function stream(query) {
   const chunks = sizeParam(query, 'chunks', 8, 10000);
   const chunkSize = sizeParam(query, 'chunk', 1024, 4 * 1024 * 1024);
   const delay = sizeParam(query, 'delay', 20, 10000);
-  if (chunks < 0 || chunkSize < 0 || delay < 0) return text(400, 'bad stream parameters\n');
+  const work = sizeParam(query, 'work', 0, 10000);
+  if (chunks < 0 || chunkSize < 0 || delay < 0 || work < 0) return text(400, 'bad stream parameters\n');
   let sent = 0;
   const body = new ReadableStream({
     async pull(controller) {
@@ -160,6 +174,7 @@ function stream(query) {
         return;
       }
       if (sent > 0 && delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (work > 0) spin(work);
       controller.enqueue(pattern(sent * chunkSize, chunkSize));
       sent++;
     },
@@ -167,6 +182,14 @@ function stream(query) {
   return new Response(body, {
     headers: { 'content-type': 'application/octet-stream', 'x-stream-chunks': String(chunks) },
   });
+}
+
+// Busy for `ms` milliseconds of wall time (a CPU-bound guest).
+function spin(ms) {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) x = (x * 31 + 7) % 1000003;
+  return x;
 }
 
 function status(raw) {
