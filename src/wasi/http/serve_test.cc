@@ -11,10 +11,13 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "wasi/http/ctx_impl.h"
+#include "weft/error.h"
 #include "wasi/http/testing.h"
 #include "wasi/http/wasi_http.h"
 #include "wasi/p2/wasi_p2.h"
@@ -54,37 +57,45 @@ Error Drive(p2::WasiP2Ctx& ctx, boost::asio::io_context& io, AsyncCall& call) {
   return Error();
 }
 
-class JsHttp : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto bytes = ReadFile(WEFT_JS_HTTP_COMPONENT);
-    if (bytes.empty()) return;
-    engine_ = new Engine();
-    auto c = cm::Component::Compile(*engine_, bytes);
-    ASSERT_TRUE(c.ok()) << c.error().ToString();
-    component_ = new cm::Component(std::move(c).value());
+// One compiled component per file, shared by every test of the binary.
+const cm::Component* Compiled(Engine& engine, const std::string& path) {
+  static std::map<std::string, std::unique_ptr<cm::Component>>* cache =
+      new std::map<std::string, std::unique_ptr<cm::Component>>();
+  auto it = cache->find(path);
+  if (it != cache->end()) return it->second.get();
+  auto bytes = ReadFile(path);
+  std::unique_ptr<cm::Component> c;
+  if (!bytes.empty()) {
+    auto compiled = cm::Component::Compile(engine, bytes);
+    EXPECT_TRUE(compiled.ok()) << compiled.error().ToString();
+    if (compiled.ok()) c = std::make_unique<cm::Component>(std::move(compiled).value());
   }
-  static void TearDownTestSuite() {
-    delete component_;
-    component_ = nullptr;
-    delete engine_;
-    engine_ = nullptr;
-  }
+  return cache->emplace(path, std::move(c)).first->second.get();
+}
 
-  void SetUp() override {
-    if (component_ == nullptr) GTEST_SKIP() << WEFT_JS_HTTP_COMPONENT << " not built";
-    cm::Linker<State> linker(*engine_);
+Engine& SharedEngine() {
+  static Engine* engine = new Engine();
+  return *engine;
+}
+
+// A store with WASI 0.2 and wasi:http, one instance of a handler component, and Serve().
+class Harness : public ::testing::Test {
+ protected:
+  void Load(const std::string& path, WasiHttpConfig config = {}) {
+    const cm::Component* component = Compiled(SharedEngine(), path);
+    if (component == nullptr) GTEST_SKIP() << path << " not built";
+    cm::Linker<State> linker(SharedEngine());
     ASSERT_TRUE((p2::AddAllToLinker<State, &GetWasi>(linker)).ok());
     Error e = AddToLinker(
         linker, +[](State& s) -> WasiHttpCtx& { return s.http; },
         +[](State& s) -> p2::WasiP2Ctx& { return s.wasi.io; });
     ASSERT_TRUE(e.ok()) << e.ToString();
-    auto pre = linker.InstantiatePre(*component_);
+    auto pre = linker.InstantiatePre(*component);
     ASSERT_TRUE(pre.ok()) << pre.error().ToString();
     auto w = p2::WasiP2State::Create(io_, p2::WasiP2Config{});
     ASSERT_TRUE(w.ok());
     store_ = std::make_unique<Store<State>>(
-        *engine_, State{std::move(w).value(), WasiHttpCtx(io_, WasiHttpConfig{})});
+        SharedEngine(), State{std::move(w).value(), WasiHttpCtx(io_, std::move(config))});
     auto inst = pre.value().Instantiate(*store_);
     ASSERT_TRUE(inst.ok()) << inst.error().ToString();
     instance_ = inst.value();
@@ -96,11 +107,14 @@ class JsHttp : public ::testing::Test {
   struct Outcome {
     std::shared_ptr<FakeSink> sink;
     Error error;
+    std::string body() const { return sink->writer->body; }
+    uint16_t status() const { return sink->head ? sink->head->status : 0; }
   };
 
-  // Serves one request; `feed` (optional) pushes the body from the event loop.
-  Outcome Serve(std::string method, std::string path, ::weft::http::Headers headers,
-                std::shared_ptr<FakeReader> body) {
+  // Serves one request on the instance; the body (if any) may be fed from the event loop.
+  Outcome Serve(std::string method, std::string path, ::weft::http::Headers headers = {},
+                std::shared_ptr<FakeReader> body = nullptr,
+                std::shared_ptr<FakeSink> sink = nullptr) {
     ::weft::http::Request req;
     req.id = ++ids_;
     req.method = std::move(method);
@@ -108,8 +122,8 @@ class JsHttp : public ::testing::Test {
     req.authority = "localhost:8080";
     req.path_with_query = std::move(path);
     req.headers = std::move(headers);
-    req.body = body;
-    auto sink = std::make_shared<FakeSink>();
+    req.body = body ? body : EmptyBody();
+    if (!sink) sink = std::make_shared<FakeSink>();
     State& st = store_->data();
     auto call = StartHandle(*store_, handle_, st.http, std::move(req), sink);
     EXPECT_TRUE(call.ok()) << call.error().ToString();
@@ -129,8 +143,8 @@ class JsHttp : public ::testing::Test {
     return r;
   }
 
-  static Engine* engine_;
-  static cm::Component* component_;
+  WasiHttpCtx::Impl& impl() { return store_->data().http.impl(); }
+
   boost::asio::io_context io_;
   std::unique_ptr<Store<State>> store_;
   cm::Instance instance_;
@@ -138,8 +152,10 @@ class JsHttp : public ::testing::Test {
   uint64_t ids_ = 0;
 };
 
-Engine* JsHttp::engine_ = nullptr;
-cm::Component* JsHttp::component_ = nullptr;
+class JsHttp : public Harness {
+ protected:
+  void SetUp() override { Load(WEFT_JS_HTTP_COMPONENT); }
+};
 
 TEST_F(JsHttp, GetRoot) {
   Outcome o = Serve("GET", "/", {}, EmptyBody());
@@ -233,11 +249,10 @@ TEST_F(JsHttp, SecondRequestOnOneInstanceGets500) {
   Outcome first = Serve("GET", "/", {}, EmptyBody());
   ASSERT_TRUE(first.error.ok()) << first.error.ToString();
   EXPECT_EQ(first.sink->writer->body, "hello from js-http\n");
-  auto& impl = store_->data().http.impl();
-  EXPECT_FALSE(impl.serving.has_value());
-  EXPECT_EQ(impl.outparams.live(), 0u);
-  EXPECT_EQ(impl.outgoing_responses.live(), 0u);
-  EXPECT_EQ(impl.outgoing_bodies.live(), 0u);
+  EXPECT_FALSE(impl().serving.has_value());
+  EXPECT_EQ(impl().outparams.live(), 0u);
+  EXPECT_EQ(impl().outgoing_responses.live(), 0u);
+  EXPECT_EQ(impl().outgoing_bodies.live(), 0u);
   Outcome second = Serve("GET", "/", {}, EmptyBody());
   EXPECT_FALSE(second.error.ok());
   EXPECT_NE(second.error.message().find("without calling response-outparam.set"),
@@ -245,6 +260,207 @@ TEST_F(JsHttp, SecondRequestOnOneInstanceGets500) {
       << second.error.message();
   EXPECT_EQ(second.sink->fail_status, 500);
   EXPECT_FALSE(second.sink->head.has_value());
+}
+
+// The routed C handler of tests/serve (test-handler.c): a plain guest whose instance can be
+// reused, traps on demand, streams, and answers from request parts.
+class CHandler : public Harness {
+ protected:
+  void SetUp() override { Load(WEFT_TEST_HANDLER_COMPONENT); }
+};
+
+TEST_F(CHandler, OneInstanceServesRequestsInSequence) {
+  for (int i = 1; i <= 4; ++i) {
+    Outcome o = Serve("GET", "/count");
+    ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+    EXPECT_EQ(o.status(), 200);
+    EXPECT_EQ(o.body(), std::to_string(i) + "\n");  // the same instance, request i
+    EXPECT_TRUE(o.sink->writer->finished);
+  }
+  Outcome o = Serve("GET", "/hello");
+  EXPECT_EQ(o.body(), "hello\n");
+  EXPECT_EQ(o.sink->Header("content-length"), "6");
+  // Every per-request host object is gone: the guest dropped what it was given.
+  EXPECT_FALSE(impl().serving.has_value());
+  EXPECT_EQ(impl().incoming_requests.live(), 0u);
+  EXPECT_EQ(impl().outparams.live(), 0u);
+  EXPECT_EQ(impl().outgoing_responses.live(), 0u);
+  EXPECT_EQ(impl().outgoing_bodies.live(), 0u);
+  EXPECT_EQ(impl().fields.live(), 0u);
+  EXPECT_EQ(store_->data().wasi.io.output_streams.live(), 0u);
+}
+
+TEST_F(CHandler, RequestParts) {
+  Outcome o = Serve("PATCH", "/info?a=1&b=two");
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.body(),
+            "method PATCH\npath /info?a=1&b=two\nscheme http\nauthority localhost:8080\n");
+  o = Serve("PURGE", "/info");
+  EXPECT_EQ(o.body(), "method PURGE\npath /info\nscheme http\nauthority localhost:8080\n");
+  // Forbidden fields never reach the guest; the others arrive in order, names lowercase.
+  o = Serve("GET", "/headers",
+            {{"host", "localhost:8080"}, {"connection", "keep-alive"}, {"x-b", "2"},
+             {"accept", "*/*"}, {"x-a", "1"}});
+  EXPECT_EQ(o.body(), "accept: */*\nx-a: 1\nx-b: 2\n");
+}
+
+TEST_F(CHandler, StatusCodesAreValidated) {
+  Outcome o = Serve("GET", "/status?code=418");
+  EXPECT_EQ(o.status(), 418);
+  EXPECT_EQ(o.body(), "status 418\n");
+  o = Serve("GET", "/status?code=599");
+  EXPECT_EQ(o.status(), 599);
+  for (const char* bad : {"600", "99", "0", "999"}) {
+    o = Serve("GET", std::string("/status?code=") + bad);
+    EXPECT_EQ(o.status(), 500) << bad;  // set-status-code refused it
+    EXPECT_EQ(o.body(), "status code refused by the host\n") << bad;
+  }
+}
+
+TEST_F(CHandler, EchoStreamsTheBodyBack) {
+  auto body = std::make_shared<FakeReader>();
+  std::string expected;
+  // 20 pieces 1 ms apart, of growing sizes (up to 100 KB), while the guest pumps.
+  auto timers = std::make_shared<std::vector<std::unique_ptr<boost::asio::steady_timer>>>();
+  for (int i = 0; i < 20; ++i) {
+    std::string piece(static_cast<size_t>(i) * 5000 + 1, static_cast<char>('a' + i));
+    expected += piece;
+    auto t = std::make_unique<boost::asio::steady_timer>(io_, std::chrono::milliseconds(i + 1));
+    t->async_wait([body, piece, i](auto) {
+      body->Push(piece);
+      if (i == 19) body->End();
+    });
+    timers->push_back(std::move(t));
+  }
+  Outcome o = Serve("POST", "/echo", {{"content-type", "application/x-echo"}}, body);
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.status(), 200);
+  EXPECT_EQ(o.sink->Header("content-type"), "application/x-echo");
+  EXPECT_EQ(o.body().size(), expected.size());
+  EXPECT_EQ(o.body(), expected);
+  EXPECT_GT(body->reads, 20);  // read as it arrived, not in one go
+  EXPECT_TRUE(o.sink->writer->finished);
+}
+
+TEST_F(CHandler, RequestBodyFailureReachesTheGuest) {
+  auto body = std::make_shared<FakeReader>();
+  body->Push("some bytes");
+  body->FailWith("connection-terminated: the client went away");
+  Outcome o = Serve("POST", "/length", {}, body);
+  // /length reads to the first error and answers its byte count.
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.body(), "10\n");
+}
+
+TEST_F(CHandler, SlowPeerHoldsTheGuestBack) {
+  auto sink = std::make_shared<FakeSink>();
+  sink->writer->drains = false;
+  sink->writer->capacity = 0;
+  // The peer takes 16 KiB every millisecond.
+  boost::asio::steady_timer tick(io_);
+  std::function<void()> drain = [&] {
+    tick.expires_after(std::chrono::milliseconds(1));
+    tick.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      sink->writer->SetCapacity(16 * 1024);
+      if (!sink->writer->finished) drain();
+    });
+  };
+  drain();
+  constexpr size_t kBytes = 1000000;
+  Outcome o = Serve("GET", "/big?bytes=" + std::to_string(kBytes), {}, nullptr, sink);
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  // The guest has finished; up to 64 KiB were still buffered in the host, delivered as the
+  // peer drains.
+  EXPECT_LE(kBytes - o.body().size(), OutgoingBodyState::kMaxPending);
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!sink->writer->finished && std::chrono::steady_clock::now() < give_up) {
+    io_.run_one();
+  }
+  tick.cancel();
+  ASSERT_EQ(o.body().size(), kBytes);
+  for (size_t i = 0; i < kBytes; i += 9973) {
+    ASSERT_EQ(o.body()[i], static_cast<char>('a' + i % 26)) << i;
+  }
+  // At most 16 KiB per write: the guest's 64 KiB writes were paced by the peer.
+  EXPECT_GE(sink->writer->writes, static_cast<int>(kBytes / (16 * 1024)));
+  EXPECT_TRUE(sink->writer->finished);
+}
+
+TEST_F(CHandler, StreamedResponseArrivesAsWritten) {
+  auto sink = std::make_shared<FakeSink>();
+  std::vector<std::string> seen_at_ticks;
+  boost::asio::steady_timer probe(io_, std::chrono::milliseconds(12));
+  probe.async_wait([&](auto) { seen_at_ticks.push_back(sink->writer->body); });
+  Outcome o = Serve("GET", "/drip?n=3&ms=20", {}, nullptr, sink);
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.body(), "drip 0\ndrip 1\ndrip 2\n");
+  // 12 ms in, the first line was already with the peer while the guest slept.
+  ASSERT_EQ(seen_at_ticks.size(), 1u);
+  EXPECT_EQ(seen_at_ticks[0], "drip 0\n");
+  EXPECT_EQ(sink->starts, 1);
+}
+
+TEST_F(CHandler, TrapBeforeTheResponseGives500) {
+  Outcome o = Serve("GET", "/trap");
+  EXPECT_FALSE(o.error.ok());
+  EXPECT_EQ(o.error.code(), ErrorCode::kTrap);
+  EXPECT_EQ(o.sink->starts, 0);
+  EXPECT_EQ(o.sink->fails, 1);
+  EXPECT_EQ(o.sink->fail_status, 500);
+  // The instance may be called again (the dispatcher would drop it; the host allows it).
+  Outcome again = Serve("GET", "/hello");
+  EXPECT_EQ(again.body(), "hello\n");
+}
+
+TEST_F(CHandler, TrapAfterTheHeadAbortsTheResponse) {
+  Outcome o = Serve("GET", "/trap?partial=1");
+  EXPECT_FALSE(o.error.ok());
+  EXPECT_EQ(o.status(), 200);
+  EXPECT_EQ(o.body(), "partial\n");
+  EXPECT_FALSE(o.sink->writer->finished);
+  EXPECT_TRUE(o.sink->writer->aborted.has_value());
+}
+
+TEST_F(CHandler, NoResponseGives500) {
+  for (const char* path : {"/noresponse", "/noresponse?drop=1"}) {
+    Outcome o = Serve("GET", path);
+    EXPECT_FALSE(o.error.ok()) << path;
+    EXPECT_NE(o.error.message().find("response-outparam.set"), std::string::npos);
+    EXPECT_EQ(o.sink->fail_status, 500) << path;
+    EXPECT_EQ(o.sink->starts, 0) << path;
+  }
+}
+
+TEST_F(CHandler, ResponseFinishedBeforeTheHandlerReturns) {
+  auto sink = std::make_shared<FakeSink>();
+  bool finished_while_running = false;
+  boost::asio::steady_timer probe(io_, std::chrono::milliseconds(10));
+  probe.async_wait([&](auto) { finished_while_running = sink->writer->finished; });
+  Outcome o = Serve("GET", "/after?ms=30", {}, nullptr, sink);
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.body(), "after\n");
+  EXPECT_TRUE(finished_while_running);
+}
+
+TEST_F(CHandler, StartHandleRefusesASecondRequest) {
+  ::weft::http::Request req;
+  req.method = "GET";
+  req.path_with_query = "/sleep?ms=5";
+  req.body = EmptyBody();
+  auto sink = std::make_shared<FakeSink>();
+  State& st = store_->data();
+  auto call = StartHandle(*store_, handle_, st.http, req, sink);
+  ASSERT_TRUE(call.ok()) << call.error().ToString();
+  ::weft::http::Request second;
+  second.method = "GET";
+  second.path_with_query = "/hello";
+  second.body = EmptyBody();
+  auto refused = StartHandle(*store_, handle_, st.http, second, std::make_shared<FakeSink>());
+  EXPECT_FALSE(refused.ok());
+  ASSERT_TRUE(Drive(st.wasi.io, io_, **call).ok());
+  EXPECT_TRUE(FinishHandle(*store_, handle_, st.http, call.value().get()).ok());
+  EXPECT_EQ(sink->writer->body, "slept 5\n");
 }
 
 }  // namespace
