@@ -7,6 +7,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -53,19 +54,8 @@ bool ParseDecimal(std::string_view s, uint64_t* v) {
 // brackets of an IP literal. Anything else in Host is an invalid field value (RFC 9112 3.2).
 bool ValidHost(std::string_view h) {
   for (char c : h) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!ok) {
-      switch (c) {
-        case '-': case '.': case '_': case '~': case '%': case '!': case '$': case '&':
-        case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
-        case ':': case '[': case ']':
-          ok = true;
-          break;
-        default:
-          break;
-      }
-    }
-    if (!ok) return false;
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (c == '\0' || std::strchr("-._~%!$&'()*+,;=:[]", c) == nullptr)) return false;
   }
   return true;
 }
@@ -126,8 +116,9 @@ struct RequestDecoder::Parser {
           }
           d_->seen_te_ = true;
           if (!IEquals(v, "chunked")) {
-            Refuse(ec, 400, "unsupported Transfer-Encoding '" + std::string(v) +
-                                "' (only a single 'chunked' is accepted)");
+            Refuse(ec, 400,
+                   "unsupported Transfer-Encoding '" + std::string(v) +
+                       "' (only a single 'chunked' is accepted)");
             return;
           }
           h.chunked = true;
@@ -183,8 +174,8 @@ struct RequestDecoder::Parser {
         size_t auth_start = scheme_end + 3;
         size_t path_start = t.find_first_of("/?", auth_start);
         std::string authority =
-            t.substr(auth_start, path_start == std::string::npos ? std::string::npos
-                                                                 : path_start - auth_start);
+            t.substr(auth_start,
+                     path_start == std::string::npos ? std::string::npos : path_start - auth_start);
         if (!ValidHost(authority) || authority.empty()) {
           return Refuse(ec, 400, "invalid authority in request target '" + t + "'");
         }
@@ -306,8 +297,8 @@ RequestDecoder::Status RequestDecoder::Scan(std::string_view in, size_t* head_en
         return Status::kNeedMore;
       }
       if (in[i + 1] == ' ' || in[i + 1] == '\t') {
-        return Fail(400, "obsolete line folding in the request head at byte " +
-                             std::to_string(i + 1));
+        return Fail(400,
+                    "obsolete line folding in the request head at byte " + std::to_string(i + 1));
       }
       line_start_ = i + 1;
     } else if (c == '\r') {
@@ -376,41 +367,76 @@ RequestDecoder::Status RequestDecoder::ParseBody(std::string_view in, size_t* co
 
 std::string_view ReasonPhrase(uint16_t status) {
   switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 

@@ -25,7 +25,7 @@ struct RequestHead {
   Headers headers;        ///< Arrival order, names lowercase.
   std::optional<uint64_t> content_length;
   bool chunked = false;
-  bool keep_alive = true;       ///< Per version and Connection header.
+  bool keep_alive = true;        ///< Per version and Connection header.
   bool expect_continue = false;  ///< HTTP/1.1 with "Expect: 100-continue".
   bool has_body() const { return chunked || (content_length && *content_length > 0); }
 };

@@ -422,10 +422,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (in_end_ == in_.size()) return false;
     reading_ = true;
-    sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                          [self = shared_from_this()](const error_code& ec, size_t n) {
-                            self->OnRead(ec, n);
-                          });
+    sock_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+        [self = shared_from_this()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
     return true;
   }
 
@@ -763,10 +762,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     out_writing_.swap(out_pending_);
     writing_ = true;
-    asio::async_write(sock_, asio::buffer(out_writing_),
-                      [self = shared_from_this()](const error_code& ec, size_t) {
-                        self->OnWrite(ec);
-                      });
+    asio::async_write(
+        sock_, asio::buffer(out_writing_),
+        [self = shared_from_this()](const error_code& ec, size_t) { self->OnWrite(ec); });
     if (writer_wake_ && WriterCapacity(seq_) > 0) WakeWriter();
   }
 
@@ -1048,9 +1046,8 @@ const std::string& Loop::Date() {
 }
 
 void Loop::Accept() {
-  acceptor.async_accept(io, [this](const error_code& ec, tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+  acceptor.async_accept(
+      io, [this](const error_code& ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void Loop::OnAccept(const error_code& ec, tcp::socket socket) {
@@ -1139,8 +1136,8 @@ Expected<std::unique_ptr<Server>> Server::Create(ServerConfig config, HandlerFac
   if (host == "localhost") host = "127.0.0.1";
   unsigned port = 0;
   auto pr = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || pr.ec != std::errc() ||
-      pr.ptr != port_text.data() + port_text.size() || port > 65535) {
+  if (port_text.empty() || pr.ec != std::errc() || pr.ptr != port_text.data() + port_text.size() ||
+      port > 65535) {
     return fail("invalid port '" + port_text + "'");
   }
   error_code ec;

@@ -34,7 +34,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Response {
   int status = 0;
-  std::string head;                            // status line + fields, raw
+  std::string head;                                // status line + fields, raw
   std::multimap<std::string, std::string> fields;  // names lowercase
   std::string body;
   std::map<std::string, std::string> trailers;
@@ -133,8 +133,8 @@ class Client {
     size_t line = r.head.find("\r\n");
     while (line != std::string::npos) {
       size_t next = r.head.find("\r\n", line + 2);
-      std::string f = r.head.substr(line + 2, next == std::string::npos ? std::string::npos
-                                                                          : next - line - 2);
+      std::string f =
+          r.head.substr(line + 2, next == std::string::npos ? std::string::npos : next - line - 2);
       size_t colon = f.find(':');
       std::string name = f.substr(0, colon);
       for (char& c : name) c = static_cast<char>(std::tolower(c));
@@ -194,8 +194,7 @@ class Client {
 
 // ---- a server on a thread ----
 
-using TestHandler =
-    std::function<void(Request, std::shared_ptr<ResponseSink>, asio::io_context&)>;
+using TestHandler = std::function<void(Request, std::shared_ptr<ResponseSink>, asio::io_context&)>;
 
 class TestServer {
  public:
@@ -207,7 +206,9 @@ class TestServer {
       log_.push_back(line);
     };
     auto s = Server::Create(std::move(cfg), [h](unsigned, asio::io_context& io) -> Handler {
-      return [h, &io](Request r, std::shared_ptr<ResponseSink> s) { h(std::move(r), std::move(s), io); };
+      return [h, &io](Request r, std::shared_ptr<ResponseSink> s) {
+        h(std::move(r), std::move(s), io);
+      };
     });
     if (!s.ok()) {
       ADD_FAILURE() << s.error().ToString();
@@ -239,8 +240,7 @@ class TestServer {
   std::vector<std::string> log_;
 };
 
-void Respond(ResponseSink& sink, uint16_t status, const std::string& body,
-             Headers extra = {}) {
+void Respond(ResponseSink& sink, uint16_t status, const std::string& body, Headers extra = {}) {
   ResponseHead head;
   head.status = status;
   head.headers = std::move(extra);
@@ -362,8 +362,8 @@ TEST(HttpServer, KeepAliveSeveralRequests) {
 TEST(HttpServer, PipelinedRequestsAnsweredInOrder) {
   // The handler answers the even requests later than the odd ones would be: order must hold.
   TestServer ts({}, [](Request r, std::shared_ptr<ResponseSink> sink, asio::io_context& io) {
-    auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(
-                                                          r.path_with_query.back() % 2 ? 1 : 20));
+    auto t = std::make_shared<asio::steady_timer>(
+        io, std::chrono::milliseconds(r.path_with_query.back() % 2 ? 1 : 20));
     t->async_wait([t, sink, p = r.path_with_query](const auto&) { Respond(*sink, 200, p); });
   });
   Client c(ts.port());
@@ -382,9 +382,9 @@ TEST(HttpServer, PipelinedRequestsAnsweredInOrder) {
 TEST(HttpServer, ChunkedRequestBodyWithTrailers) {
   TestServer ts({}, ReadBodyAndEcho);
   Client c(ts.port());
-  ASSERT_TRUE(c.Send(
-      "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n"));
   std::this_thread::sleep_for(20ms);  // the body arrives in pieces
   ASSERT_TRUE(c.Send("1;ext=1\r\n \r\n6\r\nworld!\r\n0\r\nX-Sum: 42\r\n\r\n"));
   auto r = c.Read();
@@ -401,8 +401,10 @@ TEST(HttpServer, ChunkedRequestBodyWithTrailers) {
 TEST(HttpServer, StreamedChunkedResponseWithTrailers) {
   TestServer ts({}, [](Request, std::shared_ptr<ResponseSink> sink, asio::io_context& io) {
     ResponseHead h;
-    h.headers = {{"content-type", "text/plain"}, {"connection", "dropped"},
-                 {"bad name", "x"}, {"x-bad-value", "a\r\nInjected: 1"}};
+    h.headers = {{"content-type", "text/plain"},
+                 {"connection", "dropped"},
+                 {"bad name", "x"},
+                 {"x-bad-value", "a\r\nInjected: 1"}};
     auto w = sink->Start(std::move(h));
     auto step = std::make_shared<int>(0);
     auto t = std::make_shared<asio::steady_timer>(io);
@@ -414,9 +416,9 @@ TEST(HttpServer, StreamedChunkedResponseWithTrailers) {
         return;
       }
       std::string piece = "part" + std::to_string((*step)++);
-      EXPECT_EQ(w->Write(std::span(reinterpret_cast<const uint8_t*>(piece.data()), piece.size()))
-                    .kind,
-                BodyStatus::kOk);
+      EXPECT_EQ(
+          w->Write(std::span(reinterpret_cast<const uint8_t*>(piece.data()), piece.size())).kind,
+          BodyStatus::kOk);
       t->expires_after(10ms);
       t->async_wait([tick](const auto&) {
         if (*tick) (*tick)();
@@ -489,8 +491,8 @@ TEST(HttpServer, ContentLengthMismatchClosesConnection) {
 TEST(HttpServer, ExpectContinue) {
   TestServer ts({}, ReadBodyAndEcho);
   Client c(ts.port());
-  ASSERT_TRUE(c.Send(
-      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 100);
@@ -507,8 +509,8 @@ TEST(HttpServer, ExpectContinueNotSentWhenHandlerAnswersFirst) {
     sink->Fail(403, "no uploads");
   });
   Client c(ts.port());
-  ASSERT_TRUE(c.Send(
-      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403);
@@ -525,8 +527,10 @@ TEST(HttpServer, SmugglingAndMalformedRequestsGet400AndClose) {
   });
 #define S(x) std::string(x, sizeof(x) - 1)
   const std::string cases[] = {
-      S("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" "0\r\n\r\n"),
-      S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n" "0\r\n\r\n"),
+      S("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "0\r\n\r\n"),
+      S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+        "0\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"),
       S("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
       S("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello"),
@@ -538,13 +542,15 @@ TEST(HttpServer, SmugglingAndMalformedRequestsGet400AndClose) {
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
-      S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked" "\r\n\r\n0\r\n\r\n"),
+      S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
+        "\r\n\r\n0\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
       S("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
       S("GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n"),
       S("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"),
-      S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" "fffffffffffffffffffff\r\nhello\r\n0\r\n\r\n"),
+      S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "fffffffffffffffffffff\r\nhello\r\n0\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n"),
       S("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
       S("GET / HTTP/1.1\nHost: x\r\n\r\n"),
@@ -560,7 +566,8 @@ TEST(HttpServer, SmugglingAndMalformedRequestsGet400AndClose) {
       S("GET / HTTP/2.0\r\nHost: x\r\n\r\n"),
       S("GET  / HTTP/1.1\r\nHost: x\r\n\r\n"),
       S("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"),
-      S("GET / HTTP/1.1\r\nHost: x\r\nTrailer-Test: 1\r\nTransfer-Encoding: chunked\r\n\r\n" "0\r\nContent-Length: 5\r\n\r\n"),
+      S("GET / HTTP/1.1\r\nHost: x\r\nTrailer-Test: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "0\r\nContent-Length: 5\r\n\r\n"),
   };
 #undef S
   int i = 0;
@@ -631,8 +638,8 @@ TEST(HttpServer, HeaderTooLargeGets431) {
   TestServer ts(cfg, EchoTarget);
   {
     Client c(ts.port());
-    ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') +
-                       "\r\n\r\n"));
+    ASSERT_TRUE(
+        c.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n"));
     auto r = c.Read();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 431);
@@ -697,8 +704,10 @@ TEST(HttpServer, BodyTooLargeGets413BothWays) {
   }
   {
     Client c(ts.port());
-    ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "40\r\n" + std::string(64, 'a') + "\r\n"));
+    ASSERT_TRUE(
+        c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "40\r\n" +
+               std::string(64, 'a') + "\r\n"));
     std::this_thread::sleep_for(30ms);
     ASSERT_TRUE(c.Send("40\r\n" + std::string(64, 'b') + "\r\n"));
     auto r = c.Read();
