@@ -7,7 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
+#include <thread>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -461,6 +468,186 @@ TEST_F(CHandler, StartHandleRefusesASecondRequest) {
   ASSERT_TRUE(Drive(st.wasi.io, io_, **call).ok());
   EXPECT_TRUE(FinishHandle(*store_, handle_, st.http, call.value().get()).ok());
   EXPECT_EQ(sink->writer->body, "slept 5\n");
+}
+
+// A loopback HTTP/1.1 origin on its own thread: answers each of `connections` connections
+// with one response ("origin: METHOD TARGET body=N x-forward=V", x-origin-* headers,
+// connection: close) after reading the request head and its body (content-length or
+// chunked). Records what it saw.
+class Origin {
+ public:
+  explicit Origin(int connections) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(fd_, 8);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, connections] {
+      for (int i = 0; i < connections; ++i) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        Answer(c);
+        close(c);
+      }
+    });
+  }
+  ~Origin() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    if (thread_.joinable()) thread_.join();
+  }
+  uint16_t port() const { return port_; }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::vector<std::string> heads;  // request heads seen (after join)
+  std::vector<std::string> bodies;
+
+ private:
+  static std::string Lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+  void Answer(int c) {
+    std::string data;
+    char buf[65536];
+    size_t head_end;
+    while ((head_end = data.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) return;
+      data.append(buf, static_cast<size_t>(n));
+    }
+    std::string head = data.substr(0, head_end);
+    std::string rest = data.substr(head_end + 4);
+    std::string lower = Lower(head);
+    std::string body;
+    auto more = [&]() -> bool {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) return false;
+      rest.append(buf, static_cast<size_t>(n));
+      return true;
+    };
+    size_t cl = lower.find("\r\ncontent-length:");
+    if (cl != std::string::npos) {
+      size_t want = std::stoul(head.substr(cl + 17));
+      while (rest.size() < want && more()) {
+      }
+      body = rest.substr(0, want);
+    } else if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      for (;;) {
+        size_t eol;
+        while ((eol = rest.find("\r\n")) == std::string::npos && more()) {
+        }
+        if (eol == std::string::npos) break;
+        size_t size = std::stoul(rest.substr(0, eol), nullptr, 16);
+        while (rest.size() < eol + 2 + size + 2 && more()) {
+        }
+        body += rest.substr(eol + 2, size);
+        rest.erase(0, eol + 2 + size + 2);
+        if (size == 0) break;
+      }
+    }
+    std::string forward;
+    size_t xf = lower.find("\r\nx-forward:");
+    if (xf != std::string::npos) {
+      size_t end = head.find("\r\n", xf + 2);
+      forward = head.substr(xf + 12, end - xf - 12);
+      while (!forward.empty() && forward[0] == ' ') forward.erase(0, 1);
+    }
+    std::string line = head.substr(0, head.find("\r\n"));
+    std::string method = line.substr(0, line.find(' '));
+    std::string target = line.substr(line.find(' ') + 1);
+    target = target.substr(0, target.find(' '));
+    heads.push_back(head);
+    bodies.push_back(body);
+    std::string out = "origin: " + method + " " + target + " body=" +
+                      std::to_string(body.size()) + " x-forward=" + forward + "\n";
+    std::string resp = "HTTP/1.1 203 Non-Authoritative Information\r\ncontent-type: text/x-origin\r\n"
+                       "x-origin-test: yes\r\nconnection: close\r\ncontent-length: " +
+                       std::to_string(out.size()) + "\r\n\r\n" + out;
+    (void)!write(c, resp.data(), resp.size());
+  }
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+class JsServe : public Harness {
+ protected:
+  void SetUp() override { Load(WEFT_JS_SERVE_COMPONENT); }
+};
+
+TEST_F(JsServe, OutgoingGetThroughTheClient) {
+  Origin origin(1);
+  Outcome o = Serve("GET", "/proxy?url=" + origin.Url("/some/path?q=1"), {{"x-forward", "fwd"}});
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.status(), 203) << o.body();
+  EXPECT_EQ(o.body(), "origin: GET /some/path?q=1 body=0 x-forward=fwd\n");
+  EXPECT_EQ(o.sink->Header("x-upstream-status"), "203");
+  EXPECT_EQ(o.sink->Header("x-origin-test"), "yes");
+  EXPECT_EQ(o.sink->Header("content-type"), "text/x-origin");
+}
+
+TEST_F(JsServe, OutgoingPostStreamsTheBody) {
+  Origin origin(1);
+  auto body = std::make_shared<FakeReader>();
+  std::string sent(300000, 'q');
+  body->Push(sent.substr(0, 100000));
+  boost::asio::steady_timer t(io_, std::chrono::milliseconds(5));
+  t.async_wait([&](auto) {
+    body->Push(sent.substr(100000));
+    body->End();
+  });
+  Outcome o = Serve("POST", "/proxy?url=" + origin.Url("/upload"), {}, body);
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.status(), 203) << o.body();
+  EXPECT_EQ(o.body(), "origin: POST /upload body=300000 x-forward=\n");
+}
+
+TEST_F(JsServe, OutgoingToARefusedPortFails) {
+  uint16_t port;
+  {
+    Origin closed(0);  // bound, then closed: nothing listens there any more
+    port = closed.port();
+  }
+  Outcome o = Serve("GET", "/proxy?url=http://127.0.0.1:" + std::to_string(port) + "/");
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.status(), 502);
+  EXPECT_EQ(o.body().rfind("fetch failed", 0), 0u) << o.body();
+}
+
+class JsServeDenied : public Harness {
+ protected:
+  void SetUp() override {
+    WasiHttpConfig config;
+    config.allow_outbound = {"example.com"};
+    Load(WEFT_JS_SERVE_COMPONENT, config);
+  }
+};
+
+TEST_F(JsServeDenied, AuthorityOutsideTheAllowListIsRefused) {
+  Origin origin(1);
+  Outcome o = Serve("GET", "/proxy?url=" + origin.Url("/"));
+  ASSERT_TRUE(o.error.ok()) << o.error.ToString();
+  EXPECT_EQ(o.status(), 502);
+  EXPECT_EQ(o.body().rfind("fetch failed", 0), 0u) << o.body();
+  // The origin was never contacted: connect once ourselves so its thread can end.
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(origin.port());
+  ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const char kProbe[] = "GET /probe HTTP/1.1\r\n\r\n";
+  (void)!write(c, kProbe, sizeof kProbe - 1);
+  char buf[512];
+  while (read(c, buf, sizeof buf) > 0) {
+  }
+  close(c);
 }
 
 }  // namespace
