@@ -122,6 +122,19 @@ class ServerStream {
 
 using Script = std::function<void(ServerStream&)>;
 
+// Holds a server script until the test is done with the exchange (or 5 s passed). Declare an
+// OpenOnExit after the server so the gate opens before the server's destructor joins.
+struct Gate {
+  std::atomic<bool> open{false};
+  void Wait() {
+    for (int i = 0; i < 5000 && !open; ++i) std::this_thread::sleep_for(1ms);
+  }
+};
+struct OpenOnExit {
+  Gate& gate;
+  ~OpenOnExit() { gate.open = true; }
+};
+
 struct TlsIdentity {
   std::string cert_pem;
   std::string key_pem;
@@ -236,6 +249,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   std::chrono::milliseconds read_start_delay{0};  // wait this long before reading the body
   std::chrono::steady_clock::time_point read_started;
   std::unique_ptr<asio::steady_timer> timer;
+  std::unique_ptr<asio::steady_timer> probe_timer;
+  size_t sent_at_probe = 0;
 
   explicit Exchange(asio::io_context& io) : io(io) {}
 
@@ -491,10 +506,11 @@ TEST(HttpClient, HeadAnd204HaveNoBody) {
   EXPECT_FALSE(ex2->body_error);
 }
 
-// 3 MiB up (chunked, the server reading slowly so the writer must wait) and 4 MiB down (the
-// client reading slowly).
+// 16 MiB up (chunked; the server does not read for 300 ms, so the writer must stop at what
+// the kernel and the client's bounded buffer hold) and 4 MiB down (the client reading
+// slowly).
 TEST(HttpClient, StreamsLargeBodiesBothWays) {
-  const std::string up = Pattern(3 << 20);
+  const std::string up = Pattern(16 << 20);
   const std::string down = Pattern(4 << 20).substr(7);
   std::string received;
   std::string seen_head;
@@ -514,11 +530,16 @@ TEST(HttpClient, StreamsLargeBodiesBothWays) {
   auto ex = f.Run(req, up, 10000ms, [](Exchange& e) {
     e.request_trailers = {{"x-sum", "42"}};
     e.read_delay_every = 256 * 1024;
+    e.probe_timer = std::make_unique<asio::steady_timer>(e.io, 250ms);
+    e.probe_timer->async_wait([&e](const error_code&) { e.sent_at_probe = e.sent; });
   });
   ASSERT_TRUE(ex->responded);
   ASSERT_FALSE(ex->error) << ex->error->code << ": " << ex->error->detail;
   EXPECT_FALSE(ex->writer_failure) << ex->writer_failure->message;
-  EXPECT_GT(ex->writer_waits, 0);  // backpressure: the writer had to wait
+  EXPECT_GT(ex->writer_waits, 0);
+  // Backpressure: while the server was not reading, the client took only part of the body.
+  EXPECT_GT(ex->sent_at_probe, 0u);
+  EXPECT_LT(ex->sent_at_probe, up.size() / 2);
   EXPECT_EQ(received.size(), up.size());
   EXPECT_TRUE(received == up);
   EXPECT_NE(Lower(seen_head).find("transfer-encoding: chunked\r\n"), std::string::npos);
@@ -553,12 +574,14 @@ TEST(HttpClient, ResponseBodyBackpressure) {
 // A server that answers before reading the whole request body (413 and close): the
 // response arrives intact; only the request body fails.
 TEST(HttpClient, EarlyResponseWhileUploading) {
+  Gate gate;
   ScriptServer server([&](ServerStream& s) {
     s.ReadHead();
     s.Write("HTTP/1.1 413 Payload Too Large\r\ncontent-length: 7\r\n\r\ntoo big");
     s.ShutdownSend();
-    s.DrainUntilClosed();
+    gate.Wait();  // reads no more of the request body
   });
+  OpenOnExit open_on_exit{gate};
   Fixture f;
   ClientRequest req = Get(server.authority());
   req.method = "POST";
@@ -573,10 +596,12 @@ TEST(HttpClient, EarlyResponseWhileUploading) {
 
 // A server that stops reading the request body: the write stalls past the timeout.
 TEST(HttpClient, WriteTimeout) {
+  Gate gate;
   ScriptServer server([&](ServerStream& s) {
     s.ReadHead();
-    std::this_thread::sleep_for(600ms);  // reads nothing more
+    gate.Wait();  // reads nothing more
   });
+  OpenOnExit open_on_exit{gate};
   Fixture f;
   ClientRequest req = Get(server.authority());
   req.method = "POST";
@@ -588,7 +613,7 @@ TEST(HttpClient, WriteTimeout) {
   ASSERT_TRUE(ex->writer_failure);
   EXPECT_EQ(ClientErrorFromBodyMessage(ex->writer_failure->message).code,
             "connection-write-timeout");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3000ms);
 }
 
 TEST(HttpClient, TrailersWithoutBodyUseChunkedFraming) {
