@@ -1150,6 +1150,19 @@ Expected<std::unique_ptr<Server>> Server::Create(ServerConfig config, HandlerFac
   unsigned threads = impl->config.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   tcp::endpoint ep(address, static_cast<uint16_t>(port));
+  {
+    // SO_REUSEPORT would let a second server (say, `weft serve` started twice) share the
+    // port silently and split the traffic. A probe bound without it fails if anything
+    // listens there, and with port 0 it picks the port the loops then share.
+    asio::io_context probe_io;
+    tcp::acceptor probe(probe_io);
+    if (probe.open(ep.protocol(), ec)) return fail(ec.message());
+    if (probe.set_option(tcp::acceptor::reuse_address(true), ec)) return fail(ec.message());
+    if (probe.bind(ep, ec)) return fail(ec.message());
+    auto local = probe.local_endpoint(ec);
+    if (ec) return fail(ec.message());
+    ep.port(local.port());
+  }
   for (unsigned i = 0; i < threads; ++i) {
     auto loop = std::make_unique<Loop>(*impl, i);
     tcp::acceptor& a = loop->acceptor;
@@ -1161,14 +1174,9 @@ Expected<std::unique_ptr<Server>> Server::Create(ServerConfig config, HandlerFac
     }
     if (a.bind(ep, ec)) return fail(ec.message());
     if (a.listen(asio::socket_base::max_listen_connections, ec)) return fail(ec.message());
-    if (i == 0) {
-      auto local = a.local_endpoint(ec);
-      if (ec) return fail(ec.message());
-      impl->port = local.port();
-      ep.port(local.port());
-    }
     impl->loops.push_back(std::move(loop));
   }
+  impl->port = ep.port();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -1025,8 +1025,14 @@ TEST(HttpServer, CreateReportsTheAddress) {
   cfg.threads = 1;
   auto a = Server::Create(cfg, nullptr);
   ASSERT_TRUE(a.ok());
-  // Another process-level listener on the same port without SO_REUSEPORT... our own second
-  // server uses SO_REUSEPORT too, so bind conflicts show with an address that is not local.
+  // A second server on the same port fails although the listeners use SO_REUSEPORT.
+  ServerConfig again = cfg;
+  again.addr = "127.0.0.1:" + std::to_string((*a)->port());
+  auto dup = Server::Create(again, nullptr);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message().find("cannot listen on " + again.addr + ": "), std::string::npos)
+      << dup.error().message();
+  // An address that is not local.
   cfg.addr = "192.0.2.1:80";
   auto b = Server::Create(cfg, nullptr);
   ASSERT_FALSE(b.ok());
