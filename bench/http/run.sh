@@ -130,6 +130,8 @@ if [[ -x $WEFT ]] && "$WEFT" serve --help >"$tmp/weft-serve-help" 2>&1 &&
   weft_has_serve=1
   grep -q -- '--threads' "$tmp/weft-serve-help" && weft_serve_flags+=(--threads "$THREADS")
   grep -q -- '--quiet' "$tmp/weft-serve-help" && weft_serve_flags+=(--quiet)
+  # shellcheck disable=SC2206
+  weft_serve_flags+=(${WEFT_FLAGS:-})  # extra flags, word-split (e.g. --max-instance-reuse-count 1000)
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
