@@ -200,6 +200,10 @@ std::optional<HttpErrorCode> HttpErrorCode::Parse(std::string_view text) {
 
 HttpErrorCode ErrorFromBodyFailure(const std::string& message) {
   if (auto e = HttpErrorCode::Parse(message)) return *e;
+  // http::Client's "<case>: detail" also names cases with a payload, bare.
+  if (auto e = HttpErrorCode::FromLabel(std::string_view(message).substr(0, message.find(": ")))) {
+    return *e;
+  }
   return HttpErrorCode::Internal(message);
 }
 

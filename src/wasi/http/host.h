@@ -111,7 +111,8 @@ struct HttpErrorCode {
 component::TypeRef HttpErrorCodeType();
 
 /// The error-code for a failed body (BodyStatus message): the message parsed as an
-/// error-code if it starts with one, else internal-error(message).
+/// error-code if it starts with one (ToString's form, or http::Client's "<case label>:
+/// detail" with an empty payload), else internal-error(message).
 HttpErrorCode ErrorFromBodyFailure(const std::string& message);
 
 /// The wasi:io stream failure for an error-code: its text, then ": detail" if any.

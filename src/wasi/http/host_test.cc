@@ -194,6 +194,10 @@ TEST(ErrorCodeText, RoundTrips) {
   EXPECT_EQ(ErrorFromBodyFailure("connection-terminated: peer reset").which,
             HttpErrorCase::kConnectionTerminated);
   EXPECT_EQ(ErrorFromBodyFailure("something else").which, HttpErrorCase::kInternalError);
+  EXPECT_EQ(ErrorFromBodyFailure("HTTP-response-body-size: 10 bytes past the length").which,
+            HttpErrorCase::kHttpResponseBodySize);
+  EXPECT_EQ(ErrorFromBodyFailure("connection closed").PayloadVal(),
+            HttpErrorCode::Internal("connection closed").PayloadVal());
   EXPECT_EQ(HttpErrorCodeType()->fields.size(), kHttpErrorCaseCount);
   EXPECT_STREQ(HttpErrorLabel(HttpErrorCase::kInternalError), "internal-error");
   EXPECT_STREQ(HttpErrorLabel(HttpErrorCase::kHttpRequestUriInvalid), "HTTP-request-URI-invalid");
