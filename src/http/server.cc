@@ -400,6 +400,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case Phase::kLinger:
         Close();
         break;
+      case Phase::kRequest:
+        if (reading_ && !body_done_ && !body_failed_) {
+          FailBody(408, "request body stalled for " +
+                            std::to_string(cfg_.idle_connection_timeout.count()) + " ms");
+          ProcessInput();
+        }
+        break;
       default:
         break;
     }
@@ -537,22 +544,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       auto s = decoder_.ParseBody(in, &consumed, discard ? nullptr : &body_q_, room);
       in_begin_ += consumed;
       if (s == RequestDecoder::Status::kError) {
-        body_failed_ = true;
-        body_error_ = decoder_.error().message;
-        close_after_ = true;
-        if (resp_state_ == RespState::kNone) {
-          // The server answers for the handler (413 when the limit was crossed while
-          // streaming, 400 for broken chunked framing); the sink's Start then fails.
-          SimpleResponse(decoder_.error().status, decoder_.error().message, {});
-          resp_state_ = RespState::kDone;
-          EndRequest();
-          ScheduleTurn();
-        }
-        WakeReader();
+        // 413 when the limit was crossed while streaming, 400 for broken chunked framing;
+        // the sink's Start then fails.
+        FailBody(decoder_.error().status, decoder_.error().message);
         return;
       }
       if (s == RequestDecoder::Status::kDone) {
         body_done_ = true;
+        SetDeadline(Clock::time_point::max());
         WakeReader();
         return;
       }
@@ -568,17 +567,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The decoder stopped for want of input (not of room): a chunk line or the CRLF after
     // chunk data may be split, so unconsumed bytes do not mean it can go on.
     bool starved = discard || body_q_.size() - body_q_off_ < kBodyReadAhead;
-    if (starved && !StartRead() && !reading_) {
-      body_failed_ = true;
-      body_error_ = "chunk line longer than the input buffer";
-      close_after_ = true;
-      if (resp_state_ == RespState::kNone) {
-        SimpleResponse(400, body_error_, {});
-        resp_state_ = RespState::kDone;
-        EndRequest();
-      }
-      WakeReader();
+    if (!starved) return;
+    bool was_reading = reading_;
+    if (!StartRead() && !reading_) {
+      FailBody(400, "chunk line longer than the input buffer");
+    } else if (!was_reading && reading_) {
+      // Waiting on the client for body bytes: it gets the idle timeout between them (a
+      // client trickling a body must not hold a connection and a handler forever).
+      SetDeadline(Clock::now() + cfg_.idle_connection_timeout);
     }
+  }
+
+  // The request body cannot complete: the reader fails, the server answers `status` if the
+  // handler has not started a response, and the connection closes after the response.
+  void FailBody(uint16_t status, const std::string& message) {
+    body_failed_ = true;
+    body_error_ = message;
+    close_after_ = true;
+    if (resp_state_ == RespState::kNone) {
+      SimpleResponse(status, message, {});
+      resp_state_ = RespState::kDone;
+      EndRequest();
+    }
+    WakeReader();
   }
 
   void Dispatch() {

@@ -761,6 +761,40 @@ TEST(HttpServer, HeaderReadTimeoutAndIdleTimeout) {
   }
 }
 
+TEST(HttpServer, StalledRequestBodyTimesOut) {
+  ServerConfig cfg;
+  cfg.idle_connection_timeout = 300ms;
+  std::promise<std::string> seen_p;
+  auto seen = seen_p.get_future();
+  TestServer ts(cfg, [&](Request r, std::shared_ptr<ResponseSink> s, asio::io_context&) {
+    struct Go {
+      static void Read(std::shared_ptr<BodyReader> b, std::shared_ptr<ResponseSink> s,
+                       std::promise<std::string>* p) {
+        for (;;) {
+          std::vector<uint8_t> out;
+          auto st = b->Read(4096, out);
+          if (st.kind == BodyStatus::kFailed) return p->set_value(st.message);
+          if (st.kind == BodyStatus::kEnd) return p->set_value("end?");
+          if (out.empty()) return b->Wait([b, s, p] { Read(b, s, p); });
+        }
+      }
+    };
+    Go::Read(r.body, s, &seen_p);
+  });
+  Client c(ts.port());
+  auto start = Clock::now();
+  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(c.Send("de"));  // progress restarts the clock
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_GE(Clock::now() - start, 450ms);
+  EXPECT_TRUE(c.WaitClosed());
+  ASSERT_EQ(seen.wait_for(5s), std::future_status::ready);
+  EXPECT_NE(seen.get().find("stalled"), std::string::npos);
+}
+
 TEST(HttpServer, MaxConcurrentConnections) {
   ServerConfig cfg;
   cfg.max_concurrent_connections = 2;
