@@ -729,7 +729,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SimpleResponse(uint16_t status, const std::string& message, std::string_view extra) {
     resp_status_ = status;
     framing_ = Framing::kLength;
-    std::string body = message + "\n";
+    std::string body = message;
+    if (body.empty() || body.back() != '\n') body += '\n';
     resp_written_ = body.size();
     AppendStatusLine(status);
     out_pending_.append("content-type: text/plain; charset=utf-8\r\ncontent-length: ");
