@@ -25,6 +25,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "http/client/response_parser.h"
+#include "http/client/text.h"
+
 namespace weft::http {
 
 namespace asio = boost::asio;
@@ -36,9 +39,6 @@ namespace {
 constexpr size_t kWriteBufferLimit = 64 * 1024;  // request bytes queued ahead of the socket
 constexpr size_t kBodyBufferLimit = 64 * 1024;   // response bytes decoded ahead of the reader
 constexpr size_t kReadChunk = 16 * 1024;
-constexpr size_t kMaxHeadBytes = 64 * 1024;  // response status line + header fields
-constexpr size_t kMaxTrailerBytes = 64 * 1024;
-constexpr size_t kMaxChunkLine = 4096;
 // wasmtime's defaults for request-options it is not given.
 constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(600);
 // Longer durations (a guest may pass u64 nanoseconds) are clamped so now() + d cannot overflow.
@@ -84,41 +84,11 @@ const char* const kErrorCodes[] = {"DNS-timeout",
                                    "configuration-error",
                                    "internal-error"};
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
-}
-
-bool IsToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
-
-// A field value as it may go on the wire: no CR, LF or NUL (header injection).
-bool IsFieldValue(std::string_view v) {
-  return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-std::string_view TrimOws(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-std::optional<uint64_t> ParseDecimal(std::string_view s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+using text::IsFieldValue;
+using text::IsToken;
+using text::ParseDecimal;
+using text::ToLower;
+using text::TrimOws;
 
 std::optional<uint16_t> ParsePort(std::string_view s) {
   auto v = ParseDecimal(s);
@@ -233,7 +203,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
     host_ = std::move(host);
     port_ = port;
     https_ = req.scheme == "https";
-    head_only_ = req.method == "HEAD";
+    parser_ = ResponseParser(/*head_request=*/req.method == "HEAD");
     connect_timeout_ = Clamp(req.connect_timeout);
     first_byte_timeout_ = Clamp(req.first_byte_timeout);
     between_bytes_timeout_ = Clamp(req.between_bytes_timeout);
@@ -430,8 +400,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     reader_wake_ = std::move(wake);
   }
 
-  Headers ReaderTrailers() const { return body_end_ ? trailers_ : Headers{}; }
-  std::optional<uint64_t> content_length() const { return content_length_; }
+  Headers ReaderTrailers() const { return body_end_ ? parser_.trailers() : Headers{}; }
+  std::optional<uint64_t> content_length() const { return parser_.content_length(); }
 
   void ReaderDropped() {
     // Nobody wants the rest of the response, nor the rest of the request.
@@ -446,20 +416,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
  private:
   enum class Phase : uint8_t { kIdle, kResolving, kConnecting, kHandshaking, kConnected };
   enum class Framing : uint8_t { kUndecided, kLength, kChunked, kNone };
-  enum class PState : uint8_t {
-    kStatusLine,
-    kHeaders,
-    kLength,
-    kChunkSize,
-    kChunkData,
-    kChunkDataEnd,
-    kTrailers,
-    kUntilClose,
-    kDone
-  };
-  // kHead: the response head is complete and must be delivered before the body is parsed
-  // (so that a broken body fails the body, not the response).
-  enum class Progress : uint8_t { kNeedInput, kBlocked, kHead, kDone, kFailed };
+  using Progress = ResponseParser::Progress;
 
   template <typename OnExpiry>
   void ArmTimer(asio::steady_timer& timer, uint64_t& gen, std::chrono::nanoseconds d,
@@ -662,7 +619,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void RequestSent() {
     if (request_sent_) return;
     request_sent_ = true;
-    if (parse_ == PState::kStatusLine || parse_ == PState::kHeaders) {
+    if (parser_.in_head()) {
       ArmTimer(read_timer_, read_gen_, first_byte_timeout_, [](Conn& c) {
         c.Fail("connection-read-timeout", "no response from " + c.Target() + " within " +
                                               Millis(c.first_byte_timeout_) +
@@ -673,7 +630,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
 
   // --- reading ---
 
-  bool InHead() const { return parse_ == PState::kStatusLine || parse_ == PState::kHeaders; }
+  bool InHead() const { return parser_.in_head(); }
 
   void MaybeRead() {
     if (closed_ || phase_ != Phase::kConnected || reading_ || !need_input_ || eof_) return;
@@ -710,44 +667,30 @@ class Conn : public std::enable_shared_from_this<Conn> {
       }
       return;
     }
-    received_ += n;
-    in_.append(read_buf_.data(), n);
+    parser_.Feed(std::string_view(read_buf_.data(), n));
     Pump();
+  }
+
+  size_t Room() const {
+    size_t buffered = body_.size() - body_pos_;
+    return buffered >= kBodyBufferLimit ? 0 : kBodyBufferLimit - buffered;
   }
 
   // Runs the parser over the input, delivers the head, wakes the reader, reads more.
   void Pump() {
-    if (closed_ && parse_ != PState::kDone) return;
+    if (closed_ && !parser_.done()) return;
     size_t before = body_.size() - body_pos_;
-    Progress p = Parse();
-    if (p == Progress::kFailed) return;  // Fail() was called
+    Progress p = parser_.Parse(body_, Room());
     if (p == Progress::kHead) {
       DeliverHead();
       if (cancelled_ || closed_) return;  // cancelled, or the reader was dropped at once
       before = body_.size() - body_pos_;
-      p = Parse();
-      if (p == Progress::kFailed) return;
+      p = parser_.Parse(body_, Room());
     }
-    if (p == Progress::kNeedInput && eof_) {
-      if (parse_ == PState::kUntilClose) {
-        parse_ = PState::kDone;
-        p = Progress::kDone;
-      } else if (received_ == 0) {
-        Fail("connection-terminated", Target() + " closed the connection without a response");
-        return;
-      } else if (InHead()) {
-        Fail("HTTP-response-incomplete",
-             Target() + " closed the connection inside the response head");
-        return;
-      } else {
-        std::string where =
-            parse_ == PState::kLength
-                ? "after " + std::to_string(body_received_) + " of " +
-                      std::to_string(*content_length_) + " body bytes"
-                : "inside the chunked body after " + std::to_string(body_received_) + " bytes";
-        Fail("HTTP-response-incomplete", Target() + " closed the connection " + where);
-        return;
-      }
+    if (p == Progress::kNeedInput && eof_) p = parser_.Eof();
+    if (p == Progress::kFailed) {
+      Fail(parser_.error_code(), "response from " + Target() + ": " + parser_.error_detail());
+      return;
     }
     if (p == Progress::kDone && !body_end_) {
       body_end_ = true;
@@ -774,277 +717,13 @@ class Conn : public std::enable_shared_from_this<Conn> {
     Callback cb = std::move(on_response_);
     on_response_ = nullptr;
     ClientResponse response;
-    response.status = status_;
-    response.headers = std::move(headers_);
+    response.status = parser_.status();
+    response.headers = parser_.TakeHeaders();
     response.body = MakeReader();
     cb(std::move(response), std::nullopt);
   }
 
   std::shared_ptr<BodyReader> MakeReader();
-
-  // One line ending in LF (CR before it dropped) from the input, if complete.
-  bool NextLine(std::string_view& line) {
-    size_t nl = in_.find('\n', in_pos_);
-    if (nl == std::string::npos) return false;
-    line = std::string_view(in_).substr(in_pos_, nl - in_pos_);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    in_pos_ = nl + 1;
-    return true;
-  }
-
-  size_t Available() const { return in_.size() - in_pos_; }
-  size_t Room() const {
-    size_t buffered = body_.size() - body_pos_;
-    return buffered >= kBodyBufferLimit ? 0 : kBodyBufferLimit - buffered;
-  }
-
-  void TakeBody(size_t n) {
-    body_.insert(body_.end(), in_.begin() + static_cast<ptrdiff_t>(in_pos_),
-                 in_.begin() + static_cast<ptrdiff_t>(in_pos_ + n));
-    in_pos_ += n;
-    body_received_ += n;
-  }
-
-  Progress ProtocolError(const std::string& detail) {
-    Fail("HTTP-protocol-error", "response from " + Target() + ": " + detail);
-    return Progress::kFailed;
-  }
-
-  // Parses a header or trailer field line into `into`.
-  bool ParseField(std::string_view line, Headers& into, std::string& error) {
-    if (line.front() == ' ' || line.front() == '\t') {
-      error = "obsolete line folding in a header field";
-      return false;
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
-      error = "malformed header field '" + std::string(line.substr(0, 64)) + "'";
-      return false;
-    }
-    std::string_view value = TrimOws(line.substr(colon + 1));
-    if (!IsFieldValue(value)) {
-      error = "control character in header field '" + std::string(line.substr(0, colon)) + "'";
-      return false;
-    }
-    into.emplace_back(ToLower(line.substr(0, colon)), std::string(value));
-    return true;
-  }
-
-  Progress Parse() {
-    Progress result = ParseLoop();
-    // Keep the unparsed tail small and at the front.
-    if (in_pos_ == in_.size()) {
-      in_.clear();
-      in_pos_ = 0;
-    } else if (in_pos_ > kReadChunk) {
-      in_.erase(0, in_pos_);
-      in_pos_ = 0;
-    }
-    return result;
-  }
-
-  Progress ParseLoop() {
-    std::string_view line;
-    std::string error;
-    for (;;) {
-      switch (parse_) {
-        case PState::kStatusLine: {
-          if (!NextLine(line)) {
-            if (Available() > kMaxHeadBytes) {
-              Fail("HTTP-response-header-section-size",
-                   "status line longer than " + std::to_string(kMaxHeadBytes));
-              return Progress::kFailed;
-            }
-            return Progress::kNeedInput;
-          }
-          head_bytes_ = line.size();
-          // "HTTP/1.1 200 OK": version, status code, optional reason.
-          if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[7] < '0' ||
-              line[7] > '9' || line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) {
-            if (line.empty()) continue;  // a stray CRLF before the status line (RFC 9112 2.2)
-            return ProtocolError("malformed status line '" + std::string(line.substr(0, 64)) + "'");
-          }
-          std::string_view code = line.substr(9, 3);
-          if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-              code[0] == '0') {
-            return ProtocolError("bad status code '" + std::string(code) + "'");
-          }
-          status_ = static_cast<uint16_t>(*ParseDecimal(code));
-          headers_.clear();
-          parse_ = PState::kHeaders;
-          break;
-        }
-        case PState::kHeaders: {
-          if (!NextLine(line)) {
-            if (head_bytes_ + Available() > kMaxHeadBytes) {
-              Fail("HTTP-response-header-section-size",
-                   "response head larger than " + std::to_string(kMaxHeadBytes) + " bytes");
-              return Progress::kFailed;
-            }
-            return Progress::kNeedInput;
-          }
-          head_bytes_ += line.size() + 2;
-          if (head_bytes_ > kMaxHeadBytes) {
-            Fail("HTTP-response-header-section-size",
-                 "response head larger than " + std::to_string(kMaxHeadBytes) + " bytes");
-            return Progress::kFailed;
-          }
-          if (!line.empty()) {
-            if (!ParseField(line, headers_, error)) return ProtocolError(error);
-            break;
-          }
-          Progress p = HeadComplete();
-          if (p != Progress::kNeedInput) return p;
-          if (head_ready_) return Progress::kHead;
-          break;
-        }
-        case PState::kLength: {
-          uint64_t left = *content_length_ - body_received_;
-          if (left == 0) {
-            parse_ = PState::kDone;
-            break;
-          }
-          size_t n = static_cast<size_t>(std::min<uint64_t>({left, Available(), Room()}));
-          if (n == 0) return Room() == 0 ? Progress::kBlocked : Progress::kNeedInput;
-          TakeBody(n);
-          break;
-        }
-        case PState::kChunkSize: {
-          if (!NextLine(line)) {
-            if (Available() > kMaxChunkLine) return ProtocolError("chunk size line too long");
-            return Progress::kNeedInput;
-          }
-          std::string_view digits = line.substr(0, line.find_first_of("; \t"));
-          uint64_t size = 0;
-          auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), size, 16);
-          if (digits.empty() || digits.size() > 15 || ec != std::errc() ||
-              ptr != digits.data() + digits.size()) {
-            return ProtocolError("bad chunk size '" + std::string(line.substr(0, 32)) + "'");
-          }
-          if (size == 0) {
-            parse_ = PState::kTrailers;
-            trailer_bytes_ = 0;
-          } else {
-            chunk_left_ = size;
-            parse_ = PState::kChunkData;
-          }
-          break;
-        }
-        case PState::kChunkData: {
-          size_t n = static_cast<size_t>(std::min<uint64_t>({chunk_left_, Available(), Room()}));
-          if (n == 0) return Room() == 0 ? Progress::kBlocked : Progress::kNeedInput;
-          TakeBody(n);
-          chunk_left_ -= n;
-          if (chunk_left_ == 0) parse_ = PState::kChunkDataEnd;
-          break;
-        }
-        case PState::kChunkDataEnd: {
-          if (!NextLine(line)) {
-            if (Available() >= 2) return ProtocolError("chunk data not followed by CRLF");
-            return Progress::kNeedInput;
-          }
-          if (!line.empty()) return ProtocolError("chunk data longer than its size");
-          parse_ = PState::kChunkSize;
-          break;
-        }
-        case PState::kTrailers: {
-          if (!NextLine(line)) {
-            if (trailer_bytes_ + Available() > kMaxTrailerBytes) {
-              Fail("HTTP-response-trailer-section-size",
-                   "trailers larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
-              return Progress::kFailed;
-            }
-            return Progress::kNeedInput;
-          }
-          trailer_bytes_ += line.size() + 2;
-          if (trailer_bytes_ > kMaxTrailerBytes) {
-            Fail("HTTP-response-trailer-section-size",
-                 "trailers larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
-            return Progress::kFailed;
-          }
-          if (line.empty()) {
-            parse_ = PState::kDone;
-            break;
-          }
-          if (!ParseField(line, trailers_, error)) return ProtocolError(error);
-          break;
-        }
-        case PState::kUntilClose: {
-          size_t n = std::min(Available(), Room());
-          if (n == 0) return Room() == 0 ? Progress::kBlocked : Progress::kNeedInput;
-          TakeBody(n);
-          break;
-        }
-        case PState::kDone:
-          return Progress::kDone;
-      }
-    }
-  }
-
-  // The blank line after the header fields: decide the body's framing (RFC 9112 6.3).
-  // Returns kNeedInput to go on parsing.
-  Progress HeadComplete() {
-    if (status_ >= 100 && status_ < 200) {
-      if (status_ == 101) {
-        Fail("HTTP-upgrade-failed",
-             Target() + " switched protocols, which this client does not do");
-        return Progress::kFailed;
-      }
-      parse_ = PState::kStatusLine;  // 100 Continue, 103 Early Hints: the real one follows
-      return Progress::kNeedInput;
-    }
-    std::vector<std::string> codings;
-    std::optional<uint64_t> length;
-    bool has_length = false;
-    for (const auto& [name, value] : headers_) {
-      if (name == "transfer-encoding") {
-        std::string_view rest = value;
-        while (!rest.empty()) {
-          size_t comma = rest.find(',');
-          std::string_view item = TrimOws(rest.substr(0, comma));
-          if (!item.empty()) codings.push_back(ToLower(item));
-          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-        }
-      } else if (name == "content-length") {
-        std::string_view rest = value;
-        while (true) {
-          size_t comma = rest.find(',');
-          auto v = ParseDecimal(TrimOws(rest.substr(0, comma)));
-          if (!v || (length && *length != *v)) {
-            return ProtocolError("invalid content-length '" + value + "'");
-          }
-          length = v;
-          has_length = true;
-          if (comma == std::string_view::npos) break;
-          rest = rest.substr(comma + 1);
-        }
-      }
-    }
-    head_ready_ = true;
-    if (head_only_ || status_ == 204 || status_ == 304) {
-      // No body whatever the fields say; a content-length still tells the size.
-      if (has_length) content_length_ = length;
-      parse_ = PState::kDone;
-      return Progress::kNeedInput;
-    }
-    if (!codings.empty()) {
-      if (has_length) return ProtocolError("both transfer-encoding and content-length");
-      if (codings.size() != 1 || codings[0] != "chunked") {
-        std::string list;
-        for (const auto& c : codings) list += (list.empty() ? "" : ", ") + c;
-        Fail("HTTP-response-transfer-coding",
-             "response from " + Target() + " uses transfer-coding '" + list + "'");
-        return Progress::kFailed;
-      }
-      parse_ = PState::kChunkSize;
-    } else if (has_length) {
-      content_length_ = length;
-      parse_ = PState::kLength;
-    } else {
-      parse_ = PState::kUntilClose;
-    }
-    return Progress::kNeedInput;
-  }
 
   asio::io_context& io_;
   std::shared_ptr<asio::ssl::context> tls_ctx_;
@@ -1052,7 +731,6 @@ class Conn : public std::enable_shared_from_this<Conn> {
   std::string host_;
   uint16_t port_ = 0;
   bool https_ = false;
-  bool head_only_ = false;
   std::chrono::nanoseconds connect_timeout_{};
   std::chrono::nanoseconds first_byte_timeout_{};
   std::chrono::nanoseconds between_bytes_timeout_{};
@@ -1085,24 +763,12 @@ class Conn : public std::enable_shared_from_this<Conn> {
   bool need_input_ = false;
   bool blocked_ = false;
   bool eof_ = false;
-  uint64_t received_ = 0;
-  std::string in_;
-  size_t in_pos_ = 0;
-  PState parse_ = PState::kStatusLine;
-  size_t head_bytes_ = 0;
-  size_t trailer_bytes_ = 0;
-  uint64_t chunk_left_ = 0;
-  uint64_t body_received_ = 0;
-  uint16_t status_ = 0;
-  Headers headers_;
-  bool head_ready_ = false;
+  ResponseParser parser_;
   bool head_delivered_ = false;
-  std::optional<uint64_t> content_length_;
   std::vector<uint8_t> body_;
   size_t body_pos_ = 0;
   bool body_end_ = false;
   std::optional<std::string> body_error_;
-  Headers trailers_;
   std::function<void()> reader_wake_;
 };
 
