@@ -65,13 +65,36 @@ stop_server() {  # PID
   kill -KILL -- "-$pid" 2>/dev/null
 }
 
+# CPU time (user + system, clock ticks) used so far by every process of process group PGID:
+# a per-request cost that, unlike req/s, does not depend on how busy the shared machine is.
+# Fields of /proc/PID/stat after "pid (comm) ": 12 = utime, 13 = stime (all threads).
+# (Only the group's own files are read: mawk stops at a file that vanished under its glob.)
+group_cpu_ticks() {  # PGID
+  local p
+  for p in $(pgrep -g "$1"); do cat "/proc/$p/stat" 2>/dev/null; done |
+    awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
+}
+clk_tck=$(getconf CLK_TCK)
+# Waits (at most 30 s) until process group PGID uses under 10% of a core over half a second.
+wait_idle() {  # PGID
+  local end=$((SECONDS + 30)) t0 t1
+  t1=$(group_cpu_ticks "$1")
+  while ((SECONDS < end)); do
+    sleep 0.5
+    t0=$t1 t1=$(group_cpu_ticks "$1")
+    (((t1 - t0) * 1000 / clk_tck <= 50)) && return 0
+  done
+  log "process group $1 still busy after the warm-up"
+}
+
 failed=0 skipped=0
-declare -A rps p50 p99 errs non2xx rss note
+declare -A rps p50 p99 errs non2xx rss note cpu_ms
 
 # measure KEY LABEL URL EXPECTED_BODY CMD...: one server, one wrk run; results in the arrays.
 measure() {
   local key=$1 url=$3 expected=$4
   shift 4
+  if [[ -n ${ONLY:-} && " $ONLY " != *" $key "* ]]; then note[$key]="not selected (ONLY)"; return; fi
   local log=$tmp/$key.log
   setsid "$@" >"$log" 2>&1 &
   local pid=$!
@@ -91,9 +114,14 @@ measure() {
   fi
   log "$key ready; warm-up $WARMUP, then $DURATION with $CONNECTIONS connections"
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout "$WRK_TIMEOUT" "$url" >/dev/null 2>&1
-  local out
+  # A slow server still works through the warm-up's queued requests (jco: seconds of them);
+  # that work must not land in the measurement.
+  wait_idle "$pid"
+  local out cpu0 cpu1
+  cpu0=$(group_cpu_ticks "$pid")
   out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency \
           -s "$here/report.lua" "$url" 2>&1)
+  cpu1=$(group_cpu_ticks "$pid")
   echo "$out" >"$tmp/$key.wrk"
   local line; line=$(grep '^WRK_RESULT' <<<"$out")
   if [[ -z $line ]]; then
@@ -108,6 +136,9 @@ measure() {
   p99[$key]=$(awk -v u="${r[p99_us]}" 'BEGIN { printf "%.2f", u / 1000 }')
   errs[$key]=$((r[connect] + r[read] + r[write] + r[timeout]))
   non2xx[$key]=${r[status]}
+  cpu_ms[$key]=$(awk -v t=$((cpu1 - cpu0)) -v hz="$clk_tck" -v n="${r[requests]}" \
+                   'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "?" }')
+  ((r[requests] > 0)) || note[$key]="no request completed in $DURATION"
   rss[$key]=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null)
   # The answer must still be right after the load.
   body=$(curl -s -m 5 "$url")
@@ -207,13 +238,21 @@ ratio() {  # A B TARGET
     echo "n/a | >= $3 | n/a (not measured)"
   fi
 }
+cpu_ratio() {  # A B LABEL: A's CPU per request over B's (B's req/s over A's at equal CPU)
+  if [[ ${cpu_ms[$1]:-?} != "?" && ${cpu_ms[$2]:-?} != "?" ]]; then
+    awk -v a="${cpu_ms[$1]}" -v b="${cpu_ms[$2]}" -v l="$3" \
+      'BEGIN { if (b > 0) printf "%s = %.2f", l, a / b; else printf "%s = n/a", l }'
+  else
+    printf '%s = n/a' "$3"
+  fi
+}
 row() {  # KEY SERVER WHAT
   local k=$1
   if [[ -n ${rps[$k]:-} ]]; then
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "${rps[$k]}" "${p50[$k]}" "${p99[$k]}" \
-      "${errs[$k]}" "${non2xx[$k]}" "${rss[$k]:-?}${note[$k]:+ (${note[$k]})}"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "${rps[$k]}" "${p50[$k]}" "${p99[$k]}" \
+      "${cpu_ms[$k]}" "${errs[$k]}" "${non2xx[$k]}" "${rss[$k]:-?}${note[$k]:+ (${note[$k]})}"
   else
-    printf '| %s | %s | %s | | | | | |\n' "$2" "$3" "${note[$k]:-not measured}"
+    printf '| %s | %s | %s | | | | | | |\n' "$2" "$3" "${note[$k]:-not measured}"
   fi
 }
 nginx_version=$("$NGINX" -v 2>&1 | sed 's/.*nginx\//nginx /')
@@ -226,8 +265,8 @@ mkdir -p "$(dirname "$REPORT")"
   echo "wrk: $DURATION after a $WARMUP warm-up, $CONNECTIONS connections, $WRK_THREADS threads, keep-alive;"
   echo "servers: $THREADS threads/workers (weft serve flags: ${weft_serve_flags[*]:-none})."
   echo
-  echo "| server | workload | req/s | p50 ms | p99 ms | errors | non-2xx | RSS after, MiB |"
-  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  echo "| server | workload | req/s | p50 ms | p99 ms | server CPU ms/req | errors | non-2xx | RSS after, MiB |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
   row nginx "$nginx_version" "return 200 \"$hello_body\""
   row weft-hello "weft serve" "$(basename "$HELLO")"
   row weft-js "weft serve" "$(basename "$JS") $JS_PATH"
@@ -237,6 +276,9 @@ mkdir -p "$(dirname "$REPORT")"
   echo "|---|---:|---|---|"
   echo "| weft hello / nginx | $(ratio weft-hello nginx 0.5) |"
   echo "| weft JS / jco serve | $(ratio weft-js jco-js 10) |"
+  echo
+  echo "Server CPU per request (user + system of all the server's processes) does not depend on the"
+  echo "machine's load as req/s does: $(cpu_ratio nginx weft-hello "nginx / weft hello"), $(cpu_ratio jco-js weft-js "jco / weft JS")."
 } | tee "$tmp/report.md"
 cp "$tmp/report.md" "$REPORT"
 log "report written to $REPORT"
