@@ -347,6 +347,23 @@ TEST(OutgoingBody, FinishWaitsForBufferedBytes) {
   EXPECT_TRUE(weak.expired());  // delivered: nothing holds it any more
 }
 
+TEST(OutgoingBody, PeerGoneWhileDeliveringReleasesTheBody) {
+  auto body = std::make_shared<OutgoingBodyState>(false, std::nullopt);
+  auto writer = std::make_shared<FakeWriter>();
+  writer->capacity = 0;
+  writer->drains = false;
+  body->Attach(writer);
+  ASSERT_EQ(body->Write(B("never delivered")).kind, p2::StreamStatus::kOk);
+  EXPECT_EQ(body->Finish({}), std::nullopt);
+  std::weak_ptr<OutgoingBodyState> weak = body;
+  body.reset();
+  EXPECT_FALSE(weak.expired());  // waiting for the peer
+  writer->GoAway();
+  EXPECT_TRUE(weak.expired());  // no cycle is left behind
+  EXPECT_TRUE(writer->aborted.has_value());
+  EXPECT_FALSE(writer->finished);
+}
+
 TEST(OutgoingBody, WritesBeforeAttachAreKept) {
   auto body = std::make_shared<OutgoingBodyState>(false, std::nullopt);
   uint64_t permitted = 0;
