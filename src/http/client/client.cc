@@ -220,6 +220,15 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void Start() {
     phase_ = Phase::kResolving;
     ArmTimer(conn_timer_, conn_gen_, connect_timeout_, [](Conn& c) { c.OnConnectTimeout(); });
+    error_code not_ip;
+    asio::ip::address address = asio::ip::make_address(host_, not_ip);
+    if (!not_ip) {
+      // An address literal needs no lookup (nor a trip through the resolver's thread).
+      auto results = tcp::resolver::results_type::create(tcp::endpoint(address, port_), host_,
+                                                         std::to_string(port_));
+      OnResolved(error_code(), std::move(results));
+      return;
+    }
     resolver_.async_resolve(
         host_, std::to_string(port_), tcp::resolver::numeric_service,
         [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
