@@ -986,6 +986,75 @@ TEST(HttpServer, SlowMultiMegabyteResponseWithBackpressure) {
   EXPECT_FALSE(over_capacity.load());
 }
 
+TEST(HttpServer, LargeUploadStreamsToASlowReader) {
+  constexpr size_t kSize = 3 << 20;
+  struct Sum : std::enable_shared_from_this<Sum> {
+    std::shared_ptr<BodyReader> body;
+    std::shared_ptr<ResponseSink> sink;
+    uint64_t n = 0, sum = 0;
+    void Pump() {
+      for (;;) {
+        std::vector<uint8_t> out;
+        auto st = body->Read(7000, out);
+        for (uint8_t b : out) sum = sum * 31 + b;
+        n += out.size();
+        if (st.kind == BodyStatus::kFailed) return sink->Fail(500, st.message);
+        if (st.kind == BodyStatus::kEnd) {
+          return Respond(*sink, 200, std::to_string(n) + " " + std::to_string(sum));
+        }
+        if (out.empty()) return body->Wait([self = shared_from_this()] { self->Pump(); });
+      }
+    }
+  };
+  TestServer ts({}, [](Request r, std::shared_ptr<ResponseSink> s, asio::io_context& io) {
+    auto p = std::make_shared<Sum>();
+    p->body = r.body;
+    p->sink = s;
+    auto t = std::make_shared<asio::steady_timer>(io, 200ms);  // starts reading late
+    t->async_wait([t, p](const auto&) { p->Pump(); });
+  });
+  std::string body(kSize, '\0');
+  uint64_t sum = 0;
+  for (size_t i = 0; i < kSize; ++i) {
+    body[i] = static_cast<char>((i * 7 + i / 1000) & 0xff);
+    sum = sum * 31 + static_cast<uint8_t>(body[i]);
+  }
+  Client c(ts.port());
+  std::thread sender([&] {
+    c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kSize) + "\r\n\r\n");
+    c.Send(body);
+  });
+  auto r = c.Read();
+  sender.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, std::to_string(kSize) + " " + std::to_string(sum));
+}
+
+TEST(HttpServer, ManyClientsOnTwoLoops) {
+  ServerConfig cfg;
+  cfg.threads = 2;
+  TestServer ts(cfg, EchoTarget);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      Client c(ts.port());
+      for (int i = 0; i < 50; ++i) {
+        std::string path = "/" + std::to_string(t) + "/" + std::to_string(i);
+        if (!c.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")) return;
+        auto r = c.Read();
+        if (r && r->body == "GET " + path) ++ok;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 400);
+  EXPECT_EQ(ts.server().stats().requests_total, 400u);
+  EXPECT_EQ(ts.server().stats().requests_in_flight, 0u);
+  ts.Stop();
+  EXPECT_EQ(ts.log().size(), 400u);
+}
+
 TEST(HttpServer, ClientDisconnectsMidResponse) {
   std::promise<std::string> failure_p;
   auto failure = failure_p.get_future();
