@@ -38,7 +38,7 @@ namespace {
 
 constexpr size_t kWriteBufferLimit = 64 * 1024;  // request bytes queued ahead of the socket
 constexpr size_t kBodyBufferLimit = 64 * 1024;   // response bytes decoded ahead of the reader
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = 64 * 1024;
 // wasmtime's defaults for request-options it is not given.
 constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(600);
 // Longer durations (a guest may pass u64 nanoseconds) are clamped so now() + d cannot overflow.
