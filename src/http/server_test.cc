@@ -1249,6 +1249,24 @@ TEST(HttpServer, DISABLED_ServeForBenchmark) {
               static_cast<unsigned long long>((*s)->stats().requests_total));
 }
 
+TEST(HttpServer, ShutdownBeforeRunAndRunTwice) {
+  ServerConfig cfg;
+  cfg.addr = "127.0.0.1:0";
+  cfg.threads = 2;
+  std::atomic<int> factory_calls{0};
+  auto s = Server::Create(cfg, [&](unsigned, asio::io_context&) -> Handler {
+    ++factory_calls;
+    return nullptr;
+  });
+  ASSERT_TRUE(s.ok());
+  (*s)->Shutdown();
+  auto start = Clock::now();
+  EXPECT_TRUE((*s)->Run(false).ok());
+  EXPECT_LT(Clock::now() - start, 1000ms);
+  EXPECT_EQ(factory_calls.load(), 2);  // once per loop
+  EXPECT_FALSE((*s)->Run(false).ok());
+}
+
 // ---- the decoder alone ----
 
 TEST(RequestDecoder, SplitAnywhere) {
