@@ -196,14 +196,14 @@ std::shared_ptr<runtime::HostFunc> MakeHostFunc(const FuncType& type, HostCallba
   h->callback = &HostTrampoline;
   h->env = new HostEnv{type, std::move(callback)};
   h->destroy_env = &DestroyHostEnv;
+  h->type = ToWasm(type);
   return h;
 }
 
-runtime::FuncInst* NewHostFuncInst(runtime::Store& store, const wasm::FuncType& type,
-                                   uint32_t type_id, std::shared_ptr<runtime::HostFunc> host) {
+runtime::FuncInst* NewHostFuncInst(runtime::Store& store, uint32_t type_id,
+                                   std::shared_ptr<runtime::HostFunc> host) {
   runtime::FuncInst& f = store.funcs.emplace_back();
-  f.host_type = type;
-  f.type = &f.host_type;
+  f.type = &host->type;
   f.type_id = type_id;
   f.store = &store;
   f.host = std::move(host);
@@ -230,10 +230,9 @@ Expected<std::vector<Val>> Func::Call(StoreBase& store, std::span<const Val> arg
 }
 
 Func NewHostFunc(StoreBase& store, const FuncType& type, HostCallback callback) {
-  wasm::FuncType t = api::ToWasm(type);
-  uint32_t id = store.raw()->engine->InternType(t);
-  return Func(
-      api::NewHostFuncInst(*store.raw(), t, id, api::MakeHostFunc(type, std::move(callback))));
+  std::shared_ptr<runtime::HostFunc> host = api::MakeHostFunc(type, std::move(callback));
+  uint32_t id = store.raw()->engine->InternType(host->type);
+  return Func(api::NewHostFuncInst(*store.raw(), id, std::move(host)));
 }
 
 runtime::Store* HostCallStore(runtime::HostCallContext* ctx) { return ctx->store; }

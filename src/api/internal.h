@@ -70,9 +70,10 @@ Error CallFunc(StoreBase& store, runtime::FuncInst* f, std::span<const Val> args
 /// Checks `args` against `f`'s parameters (kArgument error naming the expected type).
 Error CheckArgs(StoreBase& store, runtime::FuncInst* f, std::span<const Val> args);
 
-/// Creates a FuncInst in `store` for a host function; `type_id` is the engine's id of `type`.
-runtime::FuncInst* NewHostFuncInst(runtime::Store& store, const wasm::FuncType& type,
-                                   uint32_t type_id, std::shared_ptr<runtime::HostFunc> host);
+/// Creates a FuncInst in `store` for a host function (of type host->type, whose engine id
+/// is `type_id`).
+runtime::FuncInst* NewHostFuncInst(runtime::Store& store, uint32_t type_id,
+                                   std::shared_ptr<runtime::HostFunc> host);
 /// Wraps a HostCallback as a runtime::HostFunc (shareable between stores).
 std::shared_ptr<runtime::HostFunc> MakeHostFunc(const FuncType& type, HostCallback callback);
 

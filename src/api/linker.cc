@@ -226,8 +226,10 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
         break;
     }
   }
+  // One block for the module's functions (not a node per function in the store).
+  inst.defined_funcs.reserve(m.num_funcs() - m.num_imported_funcs);
   for (uint32_t i = m.num_imported_funcs; i < m.num_funcs(); ++i) {
-    runtime::FuncInst& f = s->funcs.emplace_back();
+    runtime::FuncInst& f = inst.defined_funcs.emplace_back();
     f.type = &m.func_type(i);
     f.type_id = cm->type_ids[m.func_type_indices[i]];
     f.store = s;
@@ -241,12 +243,19 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
     WEFT_TRY(t.Init(tt, s->limits.max_table_elements, 0));
     inst.tables.push_back(&t);
   }
-  for (const wasm::MemoryType& mt : m.memories) {
+  // Defined memories start from their module's copy-on-write image where it has one (built
+  // on the module's first instantiation); their active segments are then not copied below.
+  const std::vector<runtime::MemoryInitPlan>& plans = cm->MemoryPlans();
+  for (size_t k = 0; k < m.memories.size(); ++k) {
     runtime::MemoryInst& mem = s->memories.emplace_back();
     mem.store = s;
-    WEFT_TRY(mem.Init(mt, s->limits.max_memory_bytes));
+    WEFT_TRY(mem.Init(m.memories[k], s->limits.max_memory_bytes, plans[k].image.get()));
     inst.memories.push_back(&mem);
   }
+  auto in_image = [&](uint32_t memory_index) {
+    return memory_index >= m.num_imported_memories &&
+           plans[memory_index - m.num_imported_memories].segments_in_image;
+  };
   for (const wasm::Global& g : m.globals) {
     runtime::GlobalInst& gi = s->globals.emplace_back();
     gi.store = s;
@@ -254,9 +263,13 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
     EvalConst(g.init, inst, gi.value);
     inst.globals.push_back(&gi);
   }
+  // Passive segments keep their evaluated references for table.init; active ones are
+  // evaluated straight into their table below (constant expressions have no effects, so
+  // evaluating them later gives the same values) and declarative ones are dropped at once.
   inst.elems.resize(m.elems.size());
   for (size_t i = 0; i < m.elems.size(); ++i) {
     const wasm::ElemSegment& seg = m.elems[i];
+    if (seg.mode != wasm::ElemSegment::Mode::kPassive) continue;
     auto& refs = inst.elems[i];
     refs.reserve(seg.items.size());
     uint64_t v[2];
@@ -279,21 +292,31 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
       EvalConst(seg.offset, inst, off);
       uint64_t offset = off[0] & 0xffffffffu;
       runtime::TableInst* t = inst.tables[seg.table_index];
-      auto& refs = inst.elems[i];
-      if (offset > t->elems.size() || refs.size() > t->elems.size() - offset) {
+      if (offset > t->elems.size() || seg.items.size() > t->elems.size() - offset) {
+        // The data segments' turn never comes: memories must not show the images' bytes
+        // (functions already placed in an imported table can still reach them).
+        for (size_t k = 0; k < m.memories.size(); ++k) {
+          if (!inst.memories[m.num_imported_memories + k]->DropImage()) {
+            return Error::Make(ErrorCode::kLimit, "cannot reset a linear memory");
+          }
+        }
         return Trap(runtime::TrapCode::kOutOfBoundsTable);
       }
-      std::copy(refs.begin(), refs.end(), t->elems.begin() + static_cast<ptrdiff_t>(offset));
-      refs.clear();
-      refs.shrink_to_fit();
-    } else if (seg.mode == wasm::ElemSegment::Mode::kDeclarative) {
-      inst.elems[i].clear();
-      inst.elems[i].shrink_to_fit();
+      uint64_t* out = t->elems.data() + offset;
+      uint64_t v[2];
+      for (const wasm::ConstExpr& item : seg.items) {
+        EvalConst(item, inst, v);
+        *out++ = v[0];
+      }
     }
   }
   for (size_t i = 0; i < m.datas.size(); ++i) {
     const wasm::DataSegment& seg = m.datas[i];
     if (seg.mode != wasm::DataSegment::Mode::kActive) continue;
+    if (in_image(seg.memory_index)) {
+      inst.datas[i] = {};
+      continue;
+    }
     uint64_t off[2];
     EvalConst(seg.offset, inst, off);
     uint64_t offset = off[0] & 0xffffffffu;
@@ -415,7 +438,7 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
     if (def.host) {
       auto [it, inserted] = st->linker_funcs.try_emplace(def.host.get(), nullptr);
       if (inserted)
-        it->second = api::NewHostFuncInst(*s, def.host_type, def.host_type_id, def.host);
+        it->second = api::NewHostFuncInst(*s, def.host_type_id, def.host);
       externs.push_back(Extern::Of(Func(it->second)));
     } else {
       if (def.store != nullptr && def.store != s) {

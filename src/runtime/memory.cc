@@ -1,7 +1,7 @@
-// Linear memories and tables. A memory reserves its whole maximum (plus a guard region) up
-// front and commits pages on growth, so MemoryInst::base never moves: the interpreter may
-// cache it across calls and growth.
-#include "platform/memory.h"
+// Linear memories and tables. A memory takes a slot reserving its whole maximum (plus a guard
+// region) from the thread's pool and makes pages accessible on growth, so MemoryInst::base
+// never moves: the interpreter may cache it across calls and growth.
+#include "platform/memory_slot.h"
 
 #include <algorithm>
 #include <string>
@@ -17,7 +17,8 @@ constexpr uint64_t kGuardBytes = 64 * 1024;  // Catches small overruns past the 
 constexpr uint64_t kMaxTableSize = 0xffffffffu;
 }  // namespace
 
-Error MemoryInst::Init(const wasm::MemoryType& t, uint64_t limit_bytes) {
+Error MemoryInst::Init(const wasm::MemoryType& t, uint64_t limit_bytes,
+                       const platform::MemoryImage* image) {
   type = t;
   uint64_t declared = t.limits.max ? std::min(*t.limits.max, kMaxPages32) : kMaxPages32;
   max_pages = std::min(declared, limit_bytes / kPageBytes);
@@ -26,29 +27,31 @@ Error MemoryInst::Init(const wasm::MemoryType& t, uint64_t limit_bytes) {
                                               " pages exceeds the limit of " +
                                               std::to_string(max_pages) + " pages");
   }
-  reserved = max_pages * kPageBytes + kGuardBytes;
-  base = static_cast<uint8_t*>(platform::Reserve(reserved));
-  if (base == nullptr) {
-    reserved = 0;
+  uint64_t want = max_pages * kPageBytes + kGuardBytes;
+  uint64_t initial = t.limits.min * kPageBytes;
+  if (image != nullptr && image->size() > initial) image = nullptr;  // callers' plans fit
+  slot = platform::MemorySlot::Acquire(want, initial, image);
+  if (slot == nullptr) {
     return Error::Make(ErrorCode::kLimit, "cannot reserve address space for a linear memory");
   }
-  size = t.limits.min * kPageBytes;
-  if (!platform::Commit(base, size)) {
-    return Error::Make(ErrorCode::kLimit, "cannot allocate linear memory");
-  }
+  base = slot->base();
+  reserved = slot->reserved();
+  size = initial;
   return Error();
 }
 
 MemoryInst::~MemoryInst() {
-  if (base != nullptr) platform::Release(base, reserved);
+  if (slot != nullptr) slot->Release();
 }
+
+bool MemoryInst::DropImage() { return slot == nullptr || slot->DropImage(); }
 
 int64_t MemoryInst::Grow(uint64_t delta_pages) {
   uint64_t old = pages();
   if (delta_pages > max_pages - old) return -1;
   if (delta_pages == 0) return static_cast<int64_t>(old);
   uint64_t add = delta_pages * kPageBytes;
-  if (!platform::Commit(base + size, add)) return -1;
+  if (!slot->Grow(size + add)) return -1;
   size += add;
   type.limits.min = old + delta_pages;  // The spec's memory type tracks the current size.
   return static_cast<int64_t>(old);

@@ -1,0 +1,205 @@
+// Linux implementation of memory_slot.h: memfd images, per-thread slot pools. A free slot
+// keeps its protections (the next user usually wants the same sizes: no mprotect) and its
+// image mapping (the next user usually instantiates the same module: no mmap).
+#include "platform/memory_slot.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <vector>
+
+#include "platform/memory.h"
+
+namespace weft::platform {
+
+// ---------------------------------------------------------------------------------------------
+// MemoryImage
+
+namespace {
+std::atomic<uint64_t> next_image_id{1};
+
+size_t RoundUpToPage(size_t n) {
+  size_t p = PageSize();
+  return (n + p - 1) & ~(p - 1);
+}
+}  // namespace
+
+std::unique_ptr<MemoryImage> MemoryImage::Create(size_t bytes) {
+  size_t size = RoundUpToPage(bytes);
+  if (size == 0) return nullptr;
+  int fd = memfd_create("weft-memory-image", MFD_CLOEXEC);
+  if (fd < 0) return nullptr;
+  // The file is sparse: pages never written are holes and read as zeros.
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    close(fd);
+    return nullptr;
+  }
+  return std::unique_ptr<MemoryImage>(
+      new MemoryImage(fd, size, next_image_id.fetch_add(1, std::memory_order_relaxed)));
+}
+
+MemoryImage::~MemoryImage() { close(fd_); }
+
+bool MemoryImage::Write(size_t offset, std::span<const uint8_t> data) {
+  if (offset > size_ || data.size() > size_ - offset) return false;
+  while (!data.empty()) {
+    ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data = data.subspan(static_cast<size_t>(n));
+    offset += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The per-thread pool
+
+struct SlotPool {
+  std::vector<MemorySlot*> free;
+  uint64_t reservations = 0;
+  ~SlotPool();
+  static MemorySlot* Take(size_t reserve_bytes, uint64_t image_id);
+};
+
+namespace {
+// Set when the thread's pool has been destroyed (thread exit): slots released later, by
+// other thread-local destructors, are unmapped instead. Trivially destructible on purpose.
+thread_local bool pool_destroyed = false;
+thread_local SlotPool pool;
+}  // namespace
+
+SlotPool::~SlotPool() {
+  pool_destroyed = true;
+  for (MemorySlot* s : free) {
+    s->Unmap();
+    delete s;
+  }
+  free.clear();
+}
+
+// The best free slot for a request: one holding the same image with the exact size (nothing
+// to remap or re-protect), else the exact size, else the smallest that fits.
+MemorySlot* SlotPool::Take(size_t reserve_bytes, uint64_t image_id) {
+  std::vector<MemorySlot*>& f = pool.free;
+  size_t best = f.size();
+  int best_score = -1;
+  for (size_t i = f.size(); i-- > 0;) {  // newest first: its pages are most likely cached
+    const MemorySlot* s = f[i];
+    if (s->reserved() < reserve_bytes) continue;
+    bool exact = s->reserved() == reserve_bytes;
+    int score = exact ? (s->image_id() == image_id ? 3 : 2) : 1;
+    if (score > best_score ||
+        (score == best_score && score == 1 && s->reserved() < f[best]->reserved())) {
+      best = i;
+      best_score = score;
+      if (score == 3) break;
+    }
+  }
+  if (best == f.size()) return nullptr;
+  MemorySlot* s = f[best];
+  f.erase(f.begin() + static_cast<ptrdiff_t>(best));
+  return s;
+}
+
+size_t MemorySlot::FreeInThisThread() { return pool_destroyed ? 0 : pool.free.size(); }
+uint64_t MemorySlot::ReservationsInThisThread() { return pool_destroyed ? 0 : pool.reservations; }
+
+// ---------------------------------------------------------------------------------------------
+// MemorySlot
+
+MemorySlot* MemorySlot::Acquire(size_t reserve_bytes, size_t accessible_bytes,
+                                const MemoryImage* image) {
+  if (accessible_bytes > reserve_bytes) return nullptr;
+  if (image != nullptr && image->size() > accessible_bytes) return nullptr;
+  MemorySlot* s = nullptr;
+  if (!pool_destroyed) s = SlotPool::Take(reserve_bytes, image != nullptr ? image->id() : 0);
+  if (s == nullptr) {
+    size_t n = RoundUpToPage(std::max<size_t>(reserve_bytes, 1));
+    void* base = Reserve(n);
+    if (base == nullptr) return nullptr;
+    s = new MemorySlot(static_cast<uint8_t*>(base), n);
+    if (!pool_destroyed) ++pool.reservations;
+  }
+  if (!s->Prepare(accessible_bytes, image)) {
+    s->Unmap();
+    delete s;
+    return nullptr;
+  }
+  return s;
+}
+
+bool MemorySlot::Prepare(size_t accessible_bytes, const MemoryImage* image) {
+  uint64_t want = image != nullptr ? image->id() : 0;
+  if (image_id_ != want) {
+    if (image_size_ != 0) {
+      // Anonymous zero pages over the old image; they stay accessible like the image was.
+      void* p = mmap(base_, image_size_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED) return false;
+      image_size_ = 0;
+      image_id_ = 0;
+    }
+    if (image != nullptr) {
+      void* p = mmap(base_, image->size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+                     image->fd(), 0);
+      if (p == MAP_FAILED) return false;  // the range may be unmapped now: caller drops it
+      image_size_ = image->size();
+      image_id_ = want;
+      accessible_ = std::max(accessible_, image_size_);
+    }
+  }
+  if (accessible_ < accessible_bytes) {
+    if (!Commit(base_ + accessible_, accessible_bytes - accessible_)) return false;
+  } else if (accessible_ > accessible_bytes) {
+    // Pages past the new size were dropped by Release (they read as zeros if made accessible
+    // again); only the protection changes. The image is never in this range (its size is at
+    // most the accessible size of the memories it serves).
+    if (mprotect(base_ + accessible_bytes, accessible_ - accessible_bytes, PROT_NONE) != 0) {
+      return false;
+    }
+  }
+  accessible_ = accessible_bytes;
+  return true;
+}
+
+bool MemorySlot::Grow(size_t bytes) {
+  if (bytes <= accessible_) return true;
+  if (bytes > reserved_) return false;
+  if (!Commit(base_ + accessible_, bytes - accessible_)) return false;
+  accessible_ = bytes;
+  return true;
+}
+
+bool MemorySlot::DropImage() {
+  if (image_size_ == 0) return true;
+  void* p = mmap(base_, image_size_, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return false;
+  image_size_ = 0;
+  image_id_ = 0;
+  return true;
+}
+
+void MemorySlot::Release() {
+  // MADV_DONTNEED on a private mapping: anonymous pages come back as zeros, file pages as the
+  // file's (the image's) contents. The cost is in the pages the memory touched, not its size.
+  bool reset = accessible_ == 0 || madvise(base_, accessible_, MADV_DONTNEED) == 0;
+  if (!reset || pool_destroyed || pool.free.size() >= kMaxFreePerThread) {
+    Unmap();
+    delete this;
+    return;
+  }
+  pool.free.push_back(this);
+}
+
+void MemorySlot::Unmap() {
+  platform::Release(base_, reserved_);
+  base_ = nullptr;
+}
+
+}  // namespace weft::platform

@@ -1,0 +1,240 @@
+// Tests of the per-thread linear-memory slot pool and copy-on-write images: reuse without new
+// reservations, resets that really zero (and restore images), protections after reuse with
+// other sizes, guard behaviour, image isolation between slots, the pool's cap, thread exit.
+#include "platform/memory_slot.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace weft::platform {
+namespace {
+
+constexpr size_t kKiB = 1024;
+constexpr size_t kMiB = 1024 * kKiB;
+
+// Probes through the kernel, which reports EFAULT instead of faulting: readable if write()
+// can read the byte, writable if read() can store it (the byte is written back unchanged).
+bool Readable(const uint8_t* p) {
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  bool ok = write(fds[1], p, 1) == 1;
+  close(fds[0]);
+  close(fds[1]);
+  return ok;
+}
+
+bool Writable(uint8_t* p) {
+  if (!Readable(p)) return false;
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  uint8_t orig = *p;
+  bool ok = write(fds[1], &orig, 1) == 1 && read(fds[0], p, 1) == 1;
+  close(fds[0]);
+  close(fds[1]);
+  return ok;
+}
+
+bool AllZero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
+TEST(MemorySlot, ReuseMakesNoNewReservation) {
+  MemorySlot* a = MemorySlot::Acquire(4 * kMiB, 64 * kKiB, nullptr);
+  ASSERT_NE(a, nullptr);
+  uint8_t* base = a->base();
+  EXPECT_GE(a->reserved(), 4 * kMiB);
+  a->Release();
+  uint64_t before = MemorySlot::ReservationsInThisThread();
+  MemorySlot* b = MemorySlot::Acquire(4 * kMiB, 64 * kKiB, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->base(), base);  // the same range back, newest first
+  EXPECT_EQ(MemorySlot::ReservationsInThisThread(), before);
+  b->Release();
+}
+
+TEST(MemorySlot, ResetReallyZeroes) {
+  MemorySlot* a = MemorySlot::Acquire(6 * kMiB, 256 * kKiB, nullptr);
+  ASSERT_NE(a, nullptr);
+  uint8_t* base = a->base();
+  std::memset(base, 0xab, 256 * kKiB);
+  a->Release();
+  MemorySlot* b = MemorySlot::Acquire(6 * kMiB, 256 * kKiB, nullptr);
+  ASSERT_EQ(b->base(), base);
+  EXPECT_TRUE(AllZero(b->base(), 256 * kKiB));
+  b->Release();
+}
+
+TEST(MemorySlot, GrowthAfterReuseAndProtections) {
+  MemorySlot* a = MemorySlot::Acquire(2 * kMiB, 64 * kKiB, nullptr);
+  ASSERT_NE(a, nullptr);
+  uint8_t* base = a->base();
+  EXPECT_TRUE(Writable(base + 64 * kKiB - 1));
+  EXPECT_FALSE(Readable(base + 64 * kKiB));  // guard: past the accessible size
+  ASSERT_TRUE(a->Grow(512 * kKiB));
+  std::memset(base, 0x5a, 512 * kKiB);
+  EXPECT_FALSE(a->Grow(a->reserved() + 64 * kKiB));  // not past the reservation
+  a->Release();
+
+  // Reused with a smaller initial size: the grown part is inaccessible again...
+  MemorySlot* b = MemorySlot::Acquire(2 * kMiB, 64 * kKiB, nullptr);
+  ASSERT_EQ(b->base(), base);
+  EXPECT_EQ(b->accessible(), 64 * kKiB);
+  EXPECT_TRUE(AllZero(base, 64 * kKiB));
+  EXPECT_FALSE(Readable(base + 64 * kKiB));
+  EXPECT_FALSE(Readable(base + 511 * kKiB));
+  // ...and grows again into zeros.
+  ASSERT_TRUE(b->Grow(1 * kMiB));
+  EXPECT_TRUE(Writable(base + 1 * kMiB - 1));
+  EXPECT_FALSE(Readable(base + 1 * kMiB));
+  EXPECT_TRUE(AllZero(base, 1 * kMiB));
+  b->Release();
+
+  // Reused with a larger initial size: accessible at once, zero.
+  MemorySlot* c = MemorySlot::Acquire(2 * kMiB, 1536 * kKiB, nullptr);
+  ASSERT_EQ(c->base(), base);
+  EXPECT_TRUE(Writable(base + 1536 * kKiB - 1));
+  EXPECT_FALSE(Readable(base + 1536 * kKiB));
+  EXPECT_TRUE(AllZero(base, 1536 * kKiB));
+  c->Release();
+}
+
+TEST(MemorySlot, DifferentSizes) {
+  MemorySlot* big = MemorySlot::Acquire(8 * kMiB, 0, nullptr);
+  MemorySlot* small = MemorySlot::Acquire(1 * kMiB, 0, nullptr);
+  ASSERT_NE(big, nullptr);
+  ASSERT_NE(small, nullptr);
+  uint8_t* big_base = big->base();
+  uint8_t* small_base = small->base();
+  big->Release();
+  small->Release();
+  uint64_t before = MemorySlot::ReservationsInThisThread();
+  // The exact size wins over the newer, larger slot...
+  MemorySlot* s1 = MemorySlot::Acquire(8 * kMiB, 0, nullptr);
+  EXPECT_EQ(s1->base(), big_base);
+  // ...a smaller request may take a larger slot...
+  MemorySlot* s2 = MemorySlot::Acquire(512 * kKiB, 128 * kKiB, nullptr);
+  EXPECT_EQ(s2->base(), small_base);
+  EXPECT_TRUE(Writable(s2->base() + 128 * kKiB - 1));
+  EXPECT_FALSE(Readable(s2->base() + 128 * kKiB));
+  EXPECT_EQ(MemorySlot::ReservationsInThisThread(), before);
+  // ...and a larger one than any free slot gets a new reservation.
+  MemorySlot* s3 = MemorySlot::Acquire(16 * kMiB, 0, nullptr);
+  ASSERT_NE(s3, nullptr);
+  EXPECT_EQ(MemorySlot::ReservationsInThisThread(), before + 1);
+  EXPECT_GE(s3->reserved(), 16 * kMiB);
+  s1->Release();
+  s2->Release();
+  s3->Release();
+}
+
+TEST(MemorySlot, RefusesInconsistentRequests) {
+  EXPECT_EQ(MemorySlot::Acquire(64 * kKiB, 128 * kKiB, nullptr), nullptr);
+  auto image = MemoryImage::Create(128 * kKiB);
+  ASSERT_NE(image, nullptr);
+  EXPECT_EQ(MemorySlot::Acquire(1 * kMiB, 64 * kKiB, image.get()), nullptr);
+}
+
+TEST(MemorySlot, PoolIsCapped) {
+  std::vector<MemorySlot*> slots;
+  for (size_t i = 0; i < MemorySlot::kMaxFreePerThread + 5; ++i) {
+    slots.push_back(MemorySlot::Acquire(128 * kKiB, 64 * kKiB, nullptr));
+    ASSERT_NE(slots.back(), nullptr);
+  }
+  for (MemorySlot* s : slots) s->Release();
+  EXPECT_EQ(MemorySlot::FreeInThisThread(), MemorySlot::kMaxFreePerThread);
+}
+
+TEST(MemoryImage, ContentsAndCopyOnWrite) {
+  const size_t kSize = 3 * kMiB + 128 * kKiB;  // no other test's slots have this size
+  auto image = MemoryImage::Create(10000);  // rounded up to whole pages
+  ASSERT_NE(image, nullptr);
+  EXPECT_EQ(image->size() % 4096, 0u);
+  EXPECT_GE(image->size(), 10000u);
+  const uint8_t hello[] = {'h', 'e', 'l', 'l', 'o'};
+  ASSERT_TRUE(image->Write(3, hello));
+  const uint8_t over[] = {'J'};
+  ASSERT_TRUE(image->Write(3, over));  // a later write wins
+  ASSERT_TRUE(image->Write(9000, hello));
+  EXPECT_FALSE(image->Write(image->size() - 2, hello));  // outside the image
+
+  MemorySlot* a = MemorySlot::Acquire(kSize, 64 * kKiB, image.get());
+  MemorySlot* b = MemorySlot::Acquire(kSize, 64 * kKiB, image.get());
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(std::memcmp(a->base() + 3, "Jello", 5), 0);
+  EXPECT_EQ(std::memcmp(a->base() + 9000, "hello", 5), 0);
+  EXPECT_TRUE(AllZero(a->base(), 3));
+  EXPECT_TRUE(AllZero(a->base() + 9005, 64 * kKiB - 9005));  // zeros after the image
+  // Writes stay private to the slot that makes them.
+  a->base()[3] = 'M';
+  a->base()[20000] = 1;
+  EXPECT_EQ(b->base()[3], 'J');
+  EXPECT_EQ(b->base()[20000], 0);
+  uint8_t* a_base = a->base();
+  a->Release();
+  // Reused for the same image: the image is back, the private write gone, no remapping.
+  MemorySlot* c = MemorySlot::Acquire(kSize, 64 * kKiB, image.get());
+  ASSERT_EQ(c->base(), a_base);
+  EXPECT_EQ(c->image_id(), image->id());
+  EXPECT_EQ(std::memcmp(c->base() + 3, "Jello", 5), 0);
+  EXPECT_EQ(c->base()[20000], 0);
+  c->Release();
+  // Reused without an image: zeros where the image was.
+  MemorySlot* d = MemorySlot::Acquire(kSize, 64 * kKiB, nullptr);
+  ASSERT_EQ(d->base(), a_base);
+  EXPECT_EQ(d->image_id(), 0u);
+  EXPECT_TRUE(AllZero(d->base(), 64 * kKiB));
+  d->Release();
+  b->Release();
+}
+
+TEST(MemoryImage, SlotOutlivesImageAndDropImage) {
+  auto image = MemoryImage::Create(4096);
+  ASSERT_NE(image, nullptr);
+  const uint8_t x[] = {42};
+  ASSERT_TRUE(image->Write(100, x));
+  MemorySlot* s = MemorySlot::Acquire(1 * kMiB, 64 * kKiB, image.get());
+  ASSERT_NE(s, nullptr);
+  image.reset();  // the mapping keeps the file alive
+  EXPECT_EQ(s->base()[100], 42);
+  ASSERT_TRUE(s->DropImage());
+  EXPECT_EQ(s->base()[100], 0);
+  EXPECT_TRUE(Writable(s->base() + 100));
+  EXPECT_EQ(s->image_id(), 0u);
+  s->Release();
+  // A new image never shares an id with the destroyed one (ids are not addresses).
+  auto other = MemoryImage::Create(4096);
+  MemorySlot* t = MemorySlot::Acquire(1 * kMiB, 64 * kKiB, other.get());
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->base()[100], 0);
+  t->Release();
+}
+
+TEST(MemorySlot, ThreadsHaveTheirOwnPools) {
+  MemorySlot* mine = MemorySlot::Acquire(1 * kMiB, 64 * kKiB, nullptr);
+  ASSERT_NE(mine, nullptr);
+  size_t free_here = MemorySlot::FreeInThisThread();
+  std::thread t([&] {
+    EXPECT_EQ(MemorySlot::FreeInThisThread(), 0u);
+    MemorySlot* s = MemorySlot::Acquire(1 * kMiB, 64 * kKiB, nullptr);
+    ASSERT_NE(s, nullptr);
+    std::memset(s->base(), 1, 64 * kKiB);
+    s->Release();
+    EXPECT_EQ(MemorySlot::FreeInThisThread(), 1u);
+    // A slot from another thread goes to the releasing thread's pool.
+    mine->Release();
+    EXPECT_EQ(MemorySlot::FreeInThisThread(), 2u);
+  });  // thread exit unmaps its free slots (LeakSanitizer checks the objects)
+  t.join();
+  EXPECT_EQ(MemorySlot::FreeInThisThread(), free_here);
+}
+
+}  // namespace
+}  // namespace weft::platform
