@@ -77,7 +77,7 @@ while kill -0 "$wrk_pid" 2>/dev/null; do
   sleep "$INTERVAL"
   kill -0 "$pid" 2>/dev/null || { log "weft serve exited during the soak"; tail -20 "$tmp/weft.log" >&2; exit 1; }
   r=$(rss_kb); t=$((SECONDS - started))
-  samples+=("${t}s:$((r / 1024))M")
+  samples+=("${t}s:$((r / 1024)).$((r % 1024 * 10 / 1024))M")
   ((r > max_rss)) && max_rss=$r
   if ((t >= WARMUP)); then
     [[ -z $baseline ]] && baseline=$r
