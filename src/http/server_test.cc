@@ -65,6 +65,7 @@ class Client {
     fd_ = -1;
   }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   bool Send(std::string_view s) {
     while (!s.empty()) {
@@ -179,6 +180,16 @@ class Client {
       buf_.clear();
     }
     return r;
+  }
+
+  // Sends `total` bytes in 64 KiB pieces, counting them in `*sent`; stops at an error.
+  void SendCounting(size_t total, std::atomic<size_t>* sent) {
+    std::string piece(64 * 1024, 'u');
+    while (*sent < total) {
+      ssize_t n = ::send(fd_, piece.data(), std::min(piece.size(), total - *sent), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      *sent += static_cast<size_t>(n);
+    }
   }
 
   std::string& buffered() { return buf_; }
@@ -1028,6 +1039,34 @@ TEST(HttpServer, LargeUploadStreamsToASlowReader) {
   sender.join();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, std::to_string(kSize) + " " + std::to_string(sum));
+}
+
+TEST(HttpServer, UnreadRequestBodyIsNotBuffered) {
+  // The handler never reads: the server decodes at most its read-ahead, then stops reading the
+  // socket, so the sender stalls on TCP flow control far below the body's size.
+  constexpr size_t kSize = 64 << 20;
+  TestServer ts({}, [](Request r, std::shared_ptr<ResponseSink> s, asio::io_context& io) {
+    auto t = std::make_shared<asio::steady_timer>(io, 600ms);
+    t->async_wait([t, s, body = r.body](const auto&) { Respond(*s, 200, "ignored it"); });
+  });
+  Client c(ts.port());
+  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kSize) +
+                     "\r\n\r\n"));
+  std::atomic<size_t> sent{0};
+  std::thread sender([&] { c.SendCounting(kSize, &sent); });
+  std::this_thread::sleep_for(400ms);
+  size_t stalled_at = sent.load();
+  EXPECT_LT(stalled_at, size_t{16} << 20);  // socket buffers only (send + receive side)
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "ignored it");
+  // The response went out while the body was still coming (so without "connection: close");
+  // past the 1 MiB the server discards after a response, the connection closes.
+  EXPECT_EQ(r->Field("connection"), "");
+  EXPECT_TRUE(c.WaitClosed());
+  ::shutdown(c.fd(), SHUT_RDWR);
+  sender.join();
+  EXPECT_LT(sent.load(), kSize);
 }
 
 TEST(HttpServer, ManyClientsOnTwoLoops) {
