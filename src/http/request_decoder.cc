@@ -273,7 +273,7 @@ RequestDecoder::Status RequestDecoder::Fail(uint16_t status, std::string message
 RequestDecoder::Status RequestDecoder::Scan(std::string_view in, size_t* head_end) {
   // RFC 9112 2.2: ignore at least one empty line before the request line (a few here).
   if (scan_pos_ == 0) {
-    while (skip_ < 8 && in.size() >= skip_ + 2 && in[skip_] == '\r' && in[skip_ + 1] == '\n') {
+    while (skip_ < 16 && in.size() >= skip_ + 2 && in[skip_] == '\r' && in[skip_ + 1] == '\n') {
       skip_ += 2;
     }
     if (in.size() < skip_ + 2 && in.size() > skip_ && in[skip_] == '\r') {
