@@ -271,12 +271,14 @@ RequestDecoder::Status RequestDecoder::Fail(uint16_t status, std::string message
 
 // Finds the end of the head (the blank line) while refusing what Beast would let through.
 RequestDecoder::Status RequestDecoder::Scan(std::string_view in, size_t* head_end) {
-  // RFC 9112 2.2: ignore at least one empty line before the request line (a few here).
-  if (scan_pos_ == 0) {
+  // RFC 9112 2.2: ignore at least one empty line before the request line (8 here). Until a
+  // byte of the request line is seen, each call may find more of them.
+  if (scan_pos_ == skip_) {
     while (skip_ < 16 && in.size() >= skip_ + 2 && in[skip_] == '\r' && in[skip_ + 1] == '\n') {
       skip_ += 2;
     }
-    if (in.size() < skip_ + 2 && in.size() > skip_ && in[skip_] == '\r') {
+    if (in.size() == skip_ + 1 && in[skip_] == '\r') {
+      scan_pos_ = line_start_ = skip_;
       return Status::kNeedMore;
     }
     scan_pos_ = line_start_ = skip_;

@@ -1342,5 +1342,29 @@ TEST(RequestDecoder, SplitAnywhere) {
   }
 }
 
+TEST(RequestDecoder, LeadingEmptyLinesInAnyPieces) {
+  const std::string msg = "\r\n\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+  for (size_t split = 1; split < msg.size(); ++split) {
+    RequestDecoder d(1024, 1024);
+    size_t consumed = 0;
+    std::string in = msg.substr(0, split);
+    auto s = d.ParseHead(in, &consumed);
+    ASSERT_EQ(s, RequestDecoder::Status::kNeedMore) << split << " " << d.error().message;
+    in = msg;
+    s = d.ParseHead(in, &consumed);
+    ASSERT_EQ(s, RequestDecoder::Status::kDone) << split << " " << d.error().message;
+    EXPECT_EQ(consumed, msg.size());
+    EXPECT_EQ(d.head().target, "/x");
+  }
+  RequestDecoder d(1024, 1024);
+  size_t consumed = 0;
+  EXPECT_EQ(d.ParseHead(std::string(20, '\r') + "\n", &consumed), RequestDecoder::Status::kError);
+  std::string many;
+  for (int i = 0; i < 9; ++i) many += "\r\n";
+  RequestDecoder d2(1024, 1024);
+  EXPECT_EQ(d2.ParseHead(many + "GET / HTTP/1.1\r\nHost: h\r\n\r\n", &consumed),
+            RequestDecoder::Status::kError);  // a ninth empty line is an empty request line
+}
+
 }  // namespace
 }  // namespace weft::http
