@@ -6,8 +6,9 @@
 # expected body, warmed up, measured alone, and stopped. Prints a markdown table (requests/s,
 # p50/p99 latency, errors, RSS) and the ratios against their targets (hello >= 0.5 x nginx,
 # JS >= 10 x jco) to stdout and to $REPORT. Parameters: see README.md (all by environment).
-# Exit status: 0 when every available server answered correctly; 1 otherwise (or, with
-# REQUIRE_ALL=1, when one was skipped because its binary or component is missing).
+# Exit status: 0 when every available server answered correctly (and, but for jco, without a
+# socket error or non-2xx answer under load); 1 otherwise (or, with REQUIRE_ALL=1, when one
+# was skipped because its binary or component is missing).
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -139,6 +140,10 @@ measure() {
   cpu_ms[$key]=$(awk -v t=$((cpu1 - cpu0)) -v hz="$clk_tck" -v n="${r[requests]}" \
                    'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "?" }')
   ((r[requests] > 0)) || note[$key]="no request completed in $DURATION"
+  # jco may time out under load (it is the baseline); the others must answer everything.
+  if [[ $key != jco-js ]] && ((errs[$key] + non2xx[$key] > 0)); then
+    note[$key]="failed: errors or non-2xx answers"; failed=1
+  fi
   rss[$key]=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null)
   # The answer must still be right after the load.
   body=$(curl -s -m 5 "$url")
