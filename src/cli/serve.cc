@@ -24,6 +24,7 @@
 
 #include "cli/run_internal.h"
 #include "cli/run_options.h"
+#include "http/client/client.h"
 #include "http/message.h"
 #include "http/server.h"
 #include "serve/dispatcher.h"
@@ -465,6 +466,11 @@ int ServeMain(const ServeOptions& o) {
   shared.net.allow_tcp = shared.net.allow_udp = shared.net.allow_ip_name_lookup =
       o.inherit_network;
   shared.http_config.allow_outbound = o.allow_outbound;
+  // Load the system trust store now (tens of ms) rather than in a guest's first https request.
+  if (Error e = http::Client::PreloadTrustStore(); !e.ok()) {
+    std::fprintf(stderr, "weft serve: warning: %s (https requests from guests will fail)\n",
+                 e.message().c_str());
+  }
   if (o.max_memory_size) {
     shared.limits.max_memory_bytes = *o.max_memory_size;
     shared.has_limits = true;
