@@ -116,9 +116,15 @@ add() {
 }
 
 add root 200 / h=x-weft-handler
-add request-query 200 '/request?a=1&b=x%20y&c=' sha="$(sha_text $'method: GET\npath: /request\nsearch: ?a=1&b=x%20y&c=\nquery a: 1\nquery b: x y\nquery c: \n')"
-add request-post 200 /request sha="$(sha_text $'method: POST\npath: /request\nsearch: \n')" -- -X POST
-add request-delete 200 /request -- -X DELETE
+# The URL the guest sees holds the authority: a fixed Host keeps it the same on both legs.
+add request-query 200 '/request?a=1&b=x%20y&c=' \
+  sha="$(sha_text $'method: GET\nurl: http://example.test/request?a=1&b=x%20y&c=\npath: /request\nsearch: ?a=1&b=x%20y&c=\nquery a: 1\nquery b: x y\nquery c: \n')" \
+  -- -H 'host: example.test'
+add request-post 200 /request sha="$(sha_text $'method: POST\nurl: http://example.test:99/request\npath: /request\nsearch: \n')" \
+  -- -X POST -H 'host: example.test:99'
+add request-delete 200 /request -- -X DELETE -H 'host: example.test'
+# HTTP/1.0 allows a request without Host: the guest still needs an authority.
+add no-host-http10 200 / sha="$(sha_text $'hello from js-serve\n')" -- --http1.0 -H 'host:'
 add head 200 / nobody h=x-weft-handler -- -I
 add headers-in 200 /headers h=x-echo-foo,x-echo-baz,x-echo-dup,x-header-count \
   -- -H 'x-foo: bar' -H 'X-Baz: q  ' -H 'x-dup: 1' -H 'x-dup: 2' -H 'user-agent: compare-jco'

@@ -60,9 +60,11 @@ function text(status, body, headers = {}) {
   return new Response(body, { status, headers: { 'content-type': 'text/plain', ...headers } });
 }
 
-// Method, path with query and the body-less request line facts the guest sees.
+// What the guest sees of the request line: method, the URL StarlingMonkey builds from scheme,
+// authority and path-with-query, and the parsed query.
 function describeRequest(request, url) {
-  const lines = [`method: ${request.method}`, `path: ${url.pathname}`, `search: ${url.search}`];
+  const lines = [`method: ${request.method}`, `url: ${request.url}`, `path: ${url.pathname}`,
+                 `search: ${url.search}`];
   for (const [name, value] of url.searchParams) lines.push(`query ${name}: ${value}`);
   return text(200, lines.join('\n') + '\n');
 }
