@@ -211,6 +211,14 @@ else
   port=$(free_port)
   measure weft-hello weft "http://127.0.0.1:$port/" "$hello_body" \
     "$WEFT" serve --addr "127.0.0.1:$port" "${weft_serve_flags[@]}" "$HELLO"
+  # Informational: one instance serving every request, so the row measures the server and
+  # the guest call without instantiation (the issue's rows use a fresh instance per request).
+  if [[ ${REUSE_ROW:-1} == 1 ]]; then
+    port=$(free_port)
+    measure weft-hello-reuse weft "http://127.0.0.1:$port/" "$hello_body" \
+      "$WEFT" serve --addr "127.0.0.1:$port" "${weft_serve_flags[@]}" \
+      --max-instance-reuse-count 1000000000 "$HELLO"
+  fi
 fi
 
 if ((!weft_has_serve)); then
@@ -274,6 +282,8 @@ mkdir -p "$(dirname "$REPORT")"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
   row nginx "$nginx_version" "return 200 \"$hello_body\""
   row weft-hello "weft serve" "$(basename "$HELLO")"
+  [[ ${REUSE_ROW:-1} == 1 ]] &&
+    row weft-hello-reuse "weft serve --max-instance-reuse-count 10^9 (informational)" "$(basename "$HELLO")"
   row weft-js "weft serve" "$(basename "$JS") $JS_PATH"
   row jco-js "jco serve --isolate-requests instance" "$(basename "$JS") $JS_PATH"
   echo
