@@ -638,6 +638,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req.method = std::move(h.method);
     req.scheme = "http";
     req.authority = std::move(h.authority);
+    if (req.authority.empty()) {
+      // HTTP/1.0 may omit Host (1.1 requests without one were refused as 400): name the
+      // address the client reached, as the request's authority must be known to handlers
+      // (wasi:http guests such as componentize-js's trap without one).
+      error_code ec;
+      tcp::endpoint local = sock_.local_endpoint(ec);
+      if (!ec) req.authority = FormatEndpoint(local);
+    }
     req.path_with_query = std::move(h.target);
     req.headers = std::move(h.headers);
     req.remote = remote_;
