@@ -33,6 +33,7 @@ Expected<Component> Component::Compile(Engine& engine, std::span<const uint8_t> 
     impl->module_imports.push_back(mod->imports());
     impl->modules.push_back(std::move(mod).value());
   }
+  api::PrepareComponent(engine, *impl);
   Component c;
   c.impl_ = std::move(impl);
   return c;
@@ -378,6 +379,7 @@ Expected<InstancePreBase> LinkerBase::InstantiatePreBase(const Component& compon
     if (!r.ok()) return std::move(r).error();
     pre->imports.push_back(std::move(r).value());
   }
+  WEFT_TRY(api::PrepareImports(*pre));
   return InstancePreBase(std::move(pre));
 }
 

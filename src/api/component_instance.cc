@@ -364,9 +364,25 @@ namespace {
 struct CoreInst {
   weft::Instance inst;
   bool real = false;
+  /// Real instances: their module's export index (Component::Impl::module_exports).
+  const std::unordered_map<std::string_view, uint32_t>* export_index = nullptr;
   std::vector<std::pair<std::string, weft::Extern>> exports;
   std::optional<weft::Extern> Get(std::string_view name) const {
-    if (real) return inst.GetExport(name);
+    if (real) {
+      auto it = export_index->find(name);
+      if (it == export_index->end()) return std::nullopt;
+      const runtime::Instance* ri = inst.raw();
+      const wasm::Export& e = ri->module->module.exports[it->second];
+      switch (e.kind) {
+        case wasm::ExternKind::kFunc: return weft::Extern::Of(weft::Func(ri->funcs[e.index]));
+        case wasm::ExternKind::kTable: return weft::Extern::Of(weft::Table(ri->tables[e.index]));
+        case wasm::ExternKind::kMemory:
+          return weft::Extern::Of(weft::Memory(ri->memories[e.index]));
+        case wasm::ExternKind::kGlobal:
+          return weft::Extern::Of(weft::Global(ri->globals[e.index]));
+      }
+      return std::nullopt;
+    }
     for (const auto& [n, e] : exports) {
       if (n == name) return e;
     }
@@ -630,6 +646,7 @@ Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t 
   if (!inst.ok()) return std::move(inst).error();
   ci.real = true;
   ci.inst = *inst;
+  ci.export_index = &comp_.module_exports[mod];
   sp.core_instances.push_back(std::move(ci));
   return Error();
 }
@@ -637,8 +654,16 @@ Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t 
 Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* target,
                                              const CanonDef& c, const Spaces& sp) {
   TypeRef type = c.type != nullptr ? c.type : target->type;
-  abi::FlatFuncType ft = abi::FlattenFuncType(type, /*lower=*/true);
-  weft::FuncType core_type{CoreKinds(ft.params), CoreKinds(ft.results)};
+  weft::FuncType core_type;
+  uint32_t type_id = 0;
+  if (auto it = comp_.lower_info.find(&c); it != comp_.lower_info.end()) {
+    core_type = it->second.core_type;
+    type_id = it->second.type_id;
+  } else {
+    abi::FlatFuncType ft = abi::FlattenFuncType(type, /*lower=*/true);
+    core_type = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
+    type_id = store_.raw()->engine->InternType(weft::api::ToWasm(core_type));
+  }
   weft::Memory memory;
   weft::Func realloc;
   if (c.memory >= 0) {
@@ -670,7 +695,8 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
     sc.busy = false;
     return e;
   };
-  return weft::NewHostFunc(store_, core_type, std::move(cb));
+  std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(core_type, std::move(cb));
+  return weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host)));
 }
 
 Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, uint64_t off) {
@@ -769,6 +795,30 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
   }
   return Error();
 }
+
+}  // namespace
+
+void PrepareComponent(Engine& engine, Component::Impl& impl) {
+  impl.module_exports.resize(impl.modules.size());
+  for (size_t m = 0; m < impl.modules.size(); ++m) {
+    const wasm::Module& mod = impl.modules[m].raw()->module;
+    auto& index = impl.module_exports[m];
+    index.reserve(mod.exports.size());
+    for (uint32_t i = 0; i < mod.exports.size(); ++i) index.emplace(mod.exports[i].name, i);
+  }
+  for (const auto& cd : impl.file->components) {
+    for (const CanonDef& c : cd->canons) {
+      if (c.kind != CanonDef::Kind::kLower || c.type == nullptr) continue;
+      abi::FlatFuncType ft = abi::FlattenFuncType(c.type, /*lower=*/true);
+      Component::Impl::LowerInfo info;
+      info.core_type = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
+      info.type_id = engine.raw()->InternType(weft::api::ToWasm(info.core_type));
+      impl.lower_info.emplace(&c, std::move(info));
+    }
+  }
+}
+
+namespace {
 
 Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
                                             const std::map<std::string, CItem>& args,
@@ -950,35 +1000,24 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
 // ---------------------------------------------------------------------------------------------
 // InstancePre::Instantiate, Func::Call / CallAsync / FinishAsync
 
-Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
-  if (!impl_) return Error::Make(ErrorCode::kArgument, "empty InstancePre");
-  const Component::Impl& comp = *impl_->component.impl();
-  api::ComponentStoreState& state = api::ComponentState(store);
-  bool retained = false;
-  for (const auto& c : state.components) retained |= c.get() == &comp;
-  if (!retained) state.components.push_back(impl_->component.impl());
-  api::Instantiator in(store, comp);
-  const ComponentDef& root = comp.file->root();
-  std::map<std::string, CItem> args;
-  auto register_resource = [&](const std::shared_ptr<const api::HostResourceDef>& r) {
-    auto& slot = state.resources[r->type.id];
-    if (!slot) {
-      slot = std::make_unique<api::RtResource>();
-      slot->type = r->type;
-      slot->name = r->name;
-      slot->keep = r;
-    }
-    if (r->dtor) slot->host_dtor = r->dtor;
+namespace api {
+
+Error PrepareImports(InstancePreBase::Impl& pre) {
+  auto p = std::make_shared<PreparedImports>();
+  const ComponentDef& root = pre.component.impl()->file->root();
+  auto new_func = [&]() {
+    p->funcs.push_back(std::make_unique<Func::Impl>());
+    return p->funcs.back().get();
   };
   for (size_t i = 0; i < root.imports.size(); ++i) {
     const ExternDesc& d = root.imports[i].desc;
-    const api::ResolvedImport& r = impl_->imports[i];
+    const ResolvedImport& r = pre.imports[i];
     CItem it;
     it.sort = d.sort;
     it.type = d.type;
     switch (d.sort) {
       case ExternSort::kFunc: {
-        Func::Impl* f = in.NewFunc();
+        Func::Impl* f = new_func();
         f->type = d.type;
         f->host = r.func;
         f->name = d.name;
@@ -987,12 +1026,13 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
       }
       case ExternSort::kType:
         if (r.resource) {
-          register_resource(r.resource);
+          p->resources.push_back(r.resource);
           it.rt = r.resource->type;
         }
         break;
       case ExternSort::kInstance: {
-        Instance::Impl* ci = in.NewInstance();
+        p->instances.push_back(std::make_unique<Instance::Impl>());
+        Instance::Impl* ci = p->instances.back().get();
         for (const ExternDesc& e : d.type->exports) {
           CItem x;
           x.sort = e.sort;
@@ -1000,7 +1040,7 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
           if (e.sort == ExternSort::kFunc) {
             auto f_it = r.funcs.find(e.name);
             if (f_it == r.funcs.end()) continue;
-            Func::Impl* f = in.NewFunc();
+            Func::Impl* f = new_func();
             f->type = e.type;
             f->host = f_it->second;
             f->name = d.name + "#" + e.name;
@@ -1008,7 +1048,7 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
           } else if (e.sort == ExternSort::kType) {
             auto r_it = r.resources.find(e.name);
             if (r_it != r.resources.end()) {
-              register_resource(r_it->second);
+              p->resources.push_back(r_it->second);
               x.rt = r_it->second->type;
             }
           }
@@ -1021,9 +1061,37 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
       default:
         return Error::Make(ErrorCode::kUnlinkable, "unsupported import `" + d.name + "`");
     }
-    args[d.name] = it;
+    p->args[d.name] = it;
   }
-  auto inst = in.Run(0, args, nullptr);
+  pre.prepared = std::move(p);
+  return Error();
+}
+
+}  // namespace api
+
+Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
+  if (!impl_) return Error::Make(ErrorCode::kArgument, "empty InstancePre");
+  const Component::Impl& comp = *impl_->component.impl();
+  api::ComponentStoreState& state = api::ComponentState(store);
+  bool retained = false;
+  for (const auto& c : state.components) retained |= c.get() == &comp;
+  if (!retained) state.components.push_back(impl_->component.impl());
+  const api::PreparedImports& prepared = *impl_->prepared;
+  retained = false;
+  for (const auto& p : state.prepared) retained |= p.get() == &prepared;
+  if (!retained) state.prepared.push_back(impl_->prepared);
+  for (const auto& r : prepared.resources) {
+    auto& slot = state.resources[r->type.id];
+    if (!slot) {
+      slot = std::make_unique<api::RtResource>();
+      slot->type = r->type;
+      slot->name = r->name;
+      slot->keep = r;
+    }
+    if (r->dtor) slot->host_dtor = r->dtor;
+  }
+  api::Instantiator in(store, comp);
+  auto inst = in.Run(0, prepared.args, nullptr);
   if (!inst.ok()) return std::move(inst).error();
   return Instance(*inst);
 }

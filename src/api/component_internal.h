@@ -62,7 +62,22 @@ struct Component::Impl {
   std::unique_ptr<ComponentFile> file;
   std::vector<weft::Module> modules;                   ///< per ComponentFile::modules
   std::vector<std::vector<ImportType>> module_imports;  ///< cached Module::imports()
+  /// Per module: export name -> index in its wasm::Module::exports (the views point into
+  /// `modules`), so instantiation resolves aliases and imports without scanning.
+  std::vector<std::unordered_map<std::string_view, uint32_t>> module_exports;
+  /// What `canon lower` needs at every instantiation, computed once at compile time.
+  struct LowerInfo {
+    weft::FuncType core_type;  ///< the flattened core signature
+    uint32_t type_id = 0;      ///< its engine type id
+  };
+  std::unordered_map<const CanonDef*, LowerInfo> lower_info;
 };
+
+namespace api {
+/// Fills the compile-time caches of `impl` (module_exports, lower_info) once its file and
+/// modules are set.
+void PrepareComponent(Engine& engine, Component::Impl& impl);
+}  // namespace api
 
 struct LinkerInstanceBase::Node {
   std::string name;  ///< "" for the root
@@ -92,9 +107,15 @@ struct ResolvedImport {
 
 }  // namespace api
 
+namespace api {
+struct PreparedImports;
+}  // namespace api
+
 struct InstancePreBase::Impl {
   Component component;
   std::vector<api::ResolvedImport> imports;  ///< per root ImportDef, in order
+  /// The root's import arguments, built once from `imports` (api::PrepareImports).
+  std::shared_ptr<const api::PreparedImports> prepared;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +203,22 @@ struct Instance::Impl {
 
 namespace api {
 
+/// The arguments of a root instantiation, made once per InstancePre and shared by every
+/// store instantiated from it (a store keeps it alive): host functions and host instances
+/// are store-independent and only read when called or aliased, so nothing here is written
+/// after PrepareImports. Saves a Func::Impl, a name and an export entry per imported
+/// function per instantiation.
+struct PreparedImports {
+  std::vector<std::unique_ptr<Func::Impl>> funcs;
+  std::vector<std::unique_ptr<Instance::Impl>> instances;
+  std::map<std::string, CItem> args;
+  /// Host resource types to register in each store, in import order.
+  std::vector<std::shared_ptr<const HostResourceDef>> resources;
+};
+
+/// Builds `pre.prepared` from `pre.imports`; kUnlinkable for an import of an unsupported sort.
+Error PrepareImports(InstancePreBase::Impl& pre);
+
 /// A component instance: its handle table, reentrance flags and resource bindings.
 struct InstanceState {
   InstanceState* parent = nullptr;
@@ -197,6 +234,8 @@ struct InstanceState {
 struct ComponentStoreState {
   /// Components instantiated in the store: their type arenas back every TypeRef here.
   std::vector<std::shared_ptr<const Component::Impl>> components;
+  /// The prepared imports of the InstancePres instantiated here (their functions are used).
+  std::vector<std::shared_ptr<const PreparedImports>> prepared;
   std::vector<std::unique_ptr<InstanceState>> instances;
   std::vector<std::unique_ptr<Func::Impl>> funcs;
   std::vector<std::unique_ptr<Instance::Impl>> cinstances;
