@@ -3,7 +3,9 @@
 // Each iteration creates a store with a whole WASI 0.2 state, instantiates one InstancePre
 // (made once, as the server does), and drops the store; the three phases are timed separately
 // and reported as p50/p99/mean over the iterations, after a warm-up (pools and caches filled).
-//   weft-bench-instantiate [--iterations N] [--warmup N] [name=path.wasm ...]
+//   weft-bench-instantiate [--iterations N] [--warmup N] [--threads N] [name=path.wasm ...]
+// --threads N runs N such loops at once (one per thread, sharing the InstancePre) and pools
+// their samples: per-thread pools and no shared locks should keep the numbers flat.
 // Without paths: the hello-http example (minimal wasi:http handler), the componentize-js
 // handler and the C hello command component, those of them that are built. Imports the
 // WASI 0.2 linker lacks (wasi:http) are satisfied by trapping stubs (TrapUnknownImports).
@@ -16,6 +18,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -59,7 +62,8 @@ Stats Summarize(std::vector<double> v) {
 
 double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-void Run(const std::string& name, const std::string& path, int iterations, int warmup) {
+void Run(const std::string& name, const std::string& path, int iterations, int warmup,
+         int threads) {
   weft::Engine engine;
   std::vector<uint8_t> bytes;
   if (!ReadFile(path, &bytes)) {
@@ -76,27 +80,51 @@ void Run(const std::string& name, const std::string& path, int iterations, int w
   auto pre = linker.InstantiatePre(component.value());
   if (!pre.ok()) Die("link " + path, pre.error());
 
-  boost::asio::io_context io;
-  std::vector<double> create, inst, drop, total;
-  for (int i = 0; i < warmup + iterations; ++i) {
-    Clock::time_point t0 = Clock::now();
-    auto wasi = p2::WasiP2State::Create(io, p2::WasiP2Config{});
-    if (!wasi.ok()) Die("wasi state", wasi.error());
-    auto* store = new weft::Store<State>(engine, State{std::move(wasi).value()});
-    Clock::time_point t1 = Clock::now();
-    auto instance = pre.value().Instantiate(*store);
-    if (!instance.ok()) Die("instantiate " + path, instance.error());
-    Clock::time_point t2 = Clock::now();
-    delete store;
-    Clock::time_point t3 = Clock::now();
-    if (i < warmup) continue;
-    create.push_back(Us(t1 - t0));
-    inst.push_back(Us(t2 - t1));
-    drop.push_back(Us(t3 - t2));
-    total.push_back(Us(t3 - t0));
+  struct Samples {
+    std::vector<double> create, inst, drop, total;
+  };
+  // One loop per thread, each with its own io_context and stores (as `weft serve` runs one
+  // event loop per core); the InstancePre is shared.
+  auto loop = [&](Samples* out) {
+    boost::asio::io_context io;
+    for (int i = 0; i < warmup + iterations; ++i) {
+      Clock::time_point t0 = Clock::now();
+      auto wasi = p2::WasiP2State::Create(io, p2::WasiP2Config{});
+      if (!wasi.ok()) Die("wasi state", wasi.error());
+      auto* store = new weft::Store<State>(engine, State{std::move(wasi).value()});
+      Clock::time_point t1 = Clock::now();
+      auto instance = pre.value().Instantiate(*store);
+      if (!instance.ok()) Die("instantiate " + path, instance.error());
+      Clock::time_point t2 = Clock::now();
+      delete store;
+      Clock::time_point t3 = Clock::now();
+      if (i < warmup) continue;
+      out->create.push_back(Us(t1 - t0));
+      out->inst.push_back(Us(t2 - t1));
+      out->drop.push_back(Us(t3 - t2));
+      out->total.push_back(Us(t3 - t0));
+    }
+  };
+  std::vector<Samples> per_thread(threads);
+  if (threads == 1) {
+    loop(&per_thread[0]);
+  } else {
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) ts.emplace_back(loop, &per_thread[t]);
+    for (auto& t : ts) t.join();
   }
-  std::printf("%s: %s (%zu bytes, compile %.1f ms), %d iterations after %d warm-up\n",
-              name.c_str(), path.c_str(), bytes.size(), compile_ms, iterations, warmup);
+  Samples all;
+  for (const Samples& p : per_thread) {
+    all.create.insert(all.create.end(), p.create.begin(), p.create.end());
+    all.inst.insert(all.inst.end(), p.inst.begin(), p.inst.end());
+    all.drop.insert(all.drop.end(), p.drop.begin(), p.drop.end());
+    all.total.insert(all.total.end(), p.total.begin(), p.total.end());
+  }
+  const std::vector<double>&create = all.create, &inst = all.inst, &drop = all.drop,
+                                 &total = all.total;
+  std::printf("%s: %s (%zu bytes, compile %.1f ms), %d iterations after %d warm-up, %d thread%s\n",
+              name.c_str(), path.c_str(), bytes.size(), compile_ms, iterations, warmup, threads,
+              threads == 1 ? "" : "s (iterations each)");
   auto row = [](const char* what, const std::vector<double>& v) {
     Stats s = Summarize(v);
     std::printf("  %-28s p50 %9.2f us   p99 %9.2f us   mean %9.2f us\n", what, s.p50, s.p99,
@@ -113,11 +141,14 @@ void Run(const std::string& name, const std::string& path, int iterations, int w
 int main(int argc, char** argv) {
   int iterations = 2000;
   int warmup = 100;
+  int threads = 1;
   std::vector<std::pair<std::string, std::string>> targets;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--iterations" && i + 1 < argc) {
       iterations = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--threads" && i + 1 < argc) {
+      threads = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--warmup" && i + 1 < argc) {
       warmup = std::max(0, std::atoi(argv[++i]));
     } else if (a.find('=') != std::string::npos && a[0] != '-') {
@@ -127,7 +158,8 @@ int main(int argc, char** argv) {
       targets.emplace_back(a, a);
     } else {
       std::fprintf(stderr,
-                   "usage: weft-bench-instantiate [--iterations N] [--warmup N] [name=path ...]\n");
+                   "usage: weft-bench-instantiate [--iterations N] [--warmup N] [--threads N] "
+                   "[name=path ...]\n");
       return 2;
     }
   }
@@ -136,6 +168,6 @@ int main(int argc, char** argv) {
                {"js-http", WEFT_JS_HTTP_COMPONENT},
                {"hello-cmd", WEFT_HELLO_COMPONENT}};
   }
-  for (const auto& [name, path] : targets) Run(name, path, iterations, warmup);
+  for (const auto& [name, path] : targets) Run(name, path, iterations, warmup, threads);
   return 0;
 }

@@ -785,7 +785,11 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
           return Error();
         };
       }
-      sp.core_funcs.push_back(weft::NewHostFunc(store_, ft, std::move(cb)));
+      // Type ids interned at compile time: no engine lock per instantiation.
+      uint32_t type_id = ft.results.empty() ? comp_.i32_to_none_type_id : comp_.i32_to_i32_type_id;
+      std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(ft, std::move(cb));
+      sp.core_funcs.push_back(
+          weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host))));
       return Error();
     }
     case CanonDef::Kind::kOther:
@@ -799,6 +803,10 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
 }  // namespace
 
 void PrepareComponent(Engine& engine, Component::Impl& impl) {
+  impl.i32_to_i32_type_id = engine.raw()->InternType(
+      weft::api::ToWasm(weft::FuncType{{ValKind::kI32}, {ValKind::kI32}}));
+  impl.i32_to_none_type_id =
+      engine.raw()->InternType(weft::api::ToWasm(weft::FuncType{{ValKind::kI32}, {}}));
   impl.module_exports.resize(impl.modules.size());
   for (size_t m = 0; m < impl.modules.size(); ++m) {
     const wasm::Module& mod = impl.modules[m].raw()->module;

@@ -71,6 +71,9 @@ struct Component::Impl {
     uint32_t type_id = 0;      ///< its engine type id
   };
   std::unordered_map<const CanonDef*, LowerInfo> lower_info;
+  /// Engine type ids of canon resource.new/rep ((i32) -> (i32)) and resource.drop ((i32) -> ()).
+  uint32_t i32_to_i32_type_id = 0;
+  uint32_t i32_to_none_type_id = 0;
 };
 
 namespace api {
