@@ -77,8 +77,9 @@ struct CompiledFunc {
   std::vector<uint64_t> consts;  ///< Copied to slots const_base.. on entry.
   /// Small frames (locals + constants at most kMaxInitImage slots): the initial contents of
   /// slots param_slots.. (zeroed locals, then the constant pool), padded with zeros to a
-  /// multiple of 4 slots that still fits in frame_slots, so a call sets the frame up with one
-  /// unrolled copy. Empty otherwise (the call zeroes the locals and copies the constants).
+  /// non-zero multiple of 4 slots (frame_slots covers them), so a call sets the frame up with
+  /// one unrolled copy. Empty only for larger frames, which take the interpreter's general
+  /// call path (zero the locals, copy the constants).
   std::vector<uint64_t> init;
   static constexpr uint32_t kMaxInitImage = 64;
 };

@@ -261,31 +261,149 @@ void ProfileInit(const void* const* table, const void* const (*variants)[kNumVar
   X(FI64Add_LtU3, L_I64Add, XB_I64ADD, 5, L_I64LtU_V3)                      \
   X(FLtU3_JIfR, L_I64LtU_V3, XB_I64LTU_V3, 5, LX_JumpIfR)
 
+
+// Dispatch: with clang, every handler is its own function and ends in a guaranteed tail call
+// ([[clang::musttail]]) of the next one, with the hot state (ip, fp, mem, mem_size, the
+// accumulators and a pointer to the cold state) in argument registers; each handler gets its
+// own register allocation. Elsewhere (g++, or -DWEFT_INTERP_GOTO) the same handler source
+// (exec_handlers.inc) is expanded as labels of one function with computed goto.
+#if defined(__clang__) && defined(__has_cpp_attribute) && !defined(WEFT_INTERP_GOTO)
+#if __has_cpp_attribute(clang::musttail)
+#define WEFT_INTERP_MUSTTAIL 1
+#endif
+#endif
+
+// State that only calls, returns, traps and instance accesses need. It lives in memory (Run's
+// stack frame): the registers are left to the hot state.
+struct ColdState {
+  runtime::Store* store;
+  ExecState* ex;
+  Frame* entry;
+  Frame* ftop;
+  Instance* inst;
+  runtime::MemoryInst* memi;
+  FuncInst* callee;
+  uint32_t arg;
+};
+
+// The one exit for traps: records the backtrace (the running function, then its callers down
+// to this Run's entry frame) and returns the trap.
+[[gnu::noinline, gnu::cold]] TrapCode TrapExit(ColdState* cs, TrapCode code) {
+  cs->store->backtrace.clear();
+  for (Frame* f = cs->ftop; f-- > cs->entry;) {
+    cs->store->backtrace.emplace_back(f->func->instance, f->func->func_index);
+  }
+  return code;
+}
+
+// Copies a small frame's initial image (code.h CompiledFunc::init, a multiple of 4 slots) in
+// unrolled groups of four. The values are hidden from the optimiser so this stays a few moves,
+// not a memcpy call (which would also give every call handler a stack frame).
+inline void CopyInitImage(uint64_t* d, const uint64_t* img, size_t n) {
+  for (size_t i = 0; i < n; i += 4) {
+    uint64_t v0 = img[i], v1 = img[i + 1], v2 = img[i + 2], v3 = img[i + 3];
+    WEFT_OPAQUE(v0);
+    WEFT_OPAQUE(v1);
+    WEFT_OPAQUE(v2);
+    WEFT_OPAQUE(v3);
+    d[i] = v0;
+    d[i + 1] = v1;
+    d[i + 2] = v2;
+    d[i + 3] = v3;
+  }
+}
+
+#define WEFT_T_I u32
+#define WEFT_T_L u64
+#define WEFT_T_F float
+#define WEFT_T_D double
+#define WEFT_T_V V128
+#define TRAP(code) return TrapExit(cs, (code))
+#define WEFT_H_INVALID(N) \
+  HANDLER(L_##N) { JUMP(LX_Invalid); }
+#define NEXT(n)  \
+  do {           \
+    ip += (n);   \
+    DISPATCH();  \
+  } while (0)
+#define ACC_GET(T) GetAcc<T>(acc, acc_f, acc_d)
+#define ACC_PUT(v) PutAcc(acc, acc_f, acc_d, v)
+
+// After an instance switch: find its memory 0. After anything that may grow it: refresh.
+#define SWITCH_MEM()                                                \
+  do {                                                              \
+    cs->memi = cs->inst->memories.empty() ? nullptr : cs->inst->memories[0];    \
+    RELOAD_MEM();                                                   \
+  } while (0)
+#define RELOAD_MEM()          \
+  do {                        \
+    if (cs->memi) {               \
+      mem = cs->memi->base;       \
+      mem_size = cs->memi->size;  \
+    }                         \
+  } while (0)
+#define S(k) (fp + ip[2 + (k)])
+#define CHECK_TRAP(N, ...)                                                  \
+  do {                                                                      \
+    TrapCode tc_ = ops::Check<wasm::Op::k##N>(__VA_ARGS__);                 \
+    if (WEFT_UNLIKELY(tc_ != TrapCode::kNone)) TRAP(tc_);                   \
+  } while (0)
+#define MEM_ADDR(addr_slot, off_word, size) \
+  MEM_ADDR_OF(Rd<u32>(fp + ip[2 + (addr_slot)]), off_word, size)
+#define MEM_ADDR_OF(addr, off_word, size)                                  \
+  u64 ea_ = static_cast<u64>(addr) + ip[2 + (off_word)];                    \
+  if (WEFT_UNLIKELY(ea_ + (size) > mem_size)) TRAP(TrapCode::kOutOfBoundsMemory);  \
+  uint8_t* p_ = mem + ea_;
+
+#if WEFT_INTERP_MUSTTAIL
+// The handler signature: six integer and two floating-point arguments, all in registers on
+// x86-64 and AArch64, so a tail call is a plain jump.
+#define WEFT_HPARAMS                                                                        \
+  [[maybe_unused]] const uint32_t *ip, [[maybe_unused]] uint64_t *fp,                       \
+      [[maybe_unused]] uint8_t *mem, [[maybe_unused]] uint64_t mem_size,                    \
+      [[maybe_unused]] uint64_t acc, [[maybe_unused]] ColdState *cs,                        \
+      [[maybe_unused]] float acc_f, [[maybe_unused]] double acc_d
+#define WEFT_HARGS ip, fp, mem, mem_size, acc, cs, acc_f, acc_d
+using HandlerFn = TrapCode (*)(const uint32_t*, uint64_t*, uint8_t*, uint64_t, uint64_t,
+                               ColdState*, float, double);
+#define HANDLER(name) static TrapCode name(WEFT_HPARAMS)
+#define JUMP(name) [[clang::musttail]] return name(WEFT_HARGS)
+#define DISPATCH()                                         \
+  do {                                                     \
+    HandlerFn h_;                                          \
+    std::memcpy(&h_, ip, sizeof h_);                       \
+    WEFT_PROFILE_HIT(reinterpret_cast<const void*>(h_));   \
+    [[clang::musttail]] return h_(WEFT_HARGS);             \
+  } while (0)
+#define HADDR(name) reinterpret_cast<const void*>(&Handlers::name)
+
+// All handlers as static members: a class body lets each refer to any other (fused handlers
+// jump forward) without a list of declarations.
+struct Handlers {
+#include "interp/exec_handlers.inc"
+};
+#else
+#define HANDLER(name) name:
+#define JUMP(name) goto name
+#define DISPATCH()                   \
+  do {                               \
+    const void* h_;                  \
+    std::memcpy(&h_, ip, sizeof h_); \
+    WEFT_PROFILE_HIT(h_);            \
+    goto* h_;                        \
+  } while (0)
+#define HADDR(name) &&name
+#endif
+
 // Runs until the entry frame (already pushed at ex->ftop[-1]) returns. Called with a null
 // store once, to publish the handler table.
 WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, uint64_t* fp) {
-  // State that only calls, returns, traps and instance accesses need lives in memory (the
-  // empty asm makes its address escape, so the optimiser cannot promote it to registers):
-  // the loop's registers are left to the hot state (ip, fp, mem, mem_size, accumulators),
-  // which otherwise gets shuffled between registers and the stack at handler boundaries.
-  struct ColdState {
-    runtime::Store* store;
-    ExecState* ex;
-    Frame* entry;
-    Frame* ftop;
-    Instance* inst;
-    runtime::MemoryInst* memi;
-    FuncInst* callee;
-    uint32_t arg;
-    TrapCode trap;
-  };
-  // `entry` is null on the call that only publishes the handler table.
-  ColdState cs{store, ex, entry, entry == nullptr ? nullptr : entry + 1,
-               nullptr, nullptr, nullptr, 0, TrapCode::kNone};
-  __asm__ volatile("" : : "r"(&cs) : "memory");
-#define WEFT_H_INVALID(N) \
-  L_##N:                  \
-  goto LX_Invalid;
+  // `entry` is null on the call that only publishes the handler table. The empty asm makes
+  // the cold state's address escape, so the optimiser keeps it in memory.
+  ColdState cold{store, ex, entry, entry == nullptr ? nullptr : entry + 1,
+                 nullptr, nullptr, nullptr, 0};
+  ColdState* const cs = &cold;
+  __asm__ volatile("" : : "r"(cs) : "memory");
 #define WEFT_T_I u32
 #define WEFT_T_L u64
 #define WEFT_T_F float
@@ -293,10 +411,10 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
 #define WEFT_T_V V128
 
   static const void* const kTable[] = {
-#define WEFT_OP(prefix, code, name, text, imm, sig) &&L_##name,
+#define WEFT_OP(prefix, code, name, text, imm, sig) HADDR(L_##name),
 #include "wasm/opcodes.def"
-      &&LX_Invalid,
-#define WEFT_IOP_LABEL(n) &&LX_##n,
+      HADDR(LX_Invalid),
+#define WEFT_IOP_LABEL(n) HADDR(LX_##n),
       WEFT_IOPS(WEFT_IOP_LABEL)
 #undef WEFT_IOP_LABEL
   };
@@ -304,14 +422,14 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
 
   // Accumulator variants per wasm op: [0] plain, [1] a from acc, [2] b from acc, [3] result
   // to acc, [4] a from acc and result to acc, [5] b from acc and result to acc.
-#define WEFT_ROW0(N) {&&L_##N, nullptr, nullptr, nullptr, nullptr, nullptr}
-#define WEFT_ROW1(N) {&&L_##N, &&L_##N##_V1, nullptr, &&L_##N##_V3, &&L_##N##_V4, nullptr}
+#define WEFT_ROW0(N) {HADDR(L_##N), nullptr, nullptr, nullptr, nullptr, nullptr}
+#define WEFT_ROW1(N) {HADDR(L_##N), HADDR(L_##N##_V1), nullptr, HADDR(L_##N##_V3), HADDR(L_##N##_V4), nullptr}
 #define WEFT_ROW2(N) \
-  {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, &&L_##N##_V3, &&L_##N##_V4, &&L_##N##_V5}
+  {HADDR(L_##N), HADDR(L_##N##_V1), HADDR(L_##N##_V2), HADDR(L_##N##_V3), HADDR(L_##N##_V4), HADDR(L_##N##_V5)}
 #define WEFT_ROWST(N) \
-  {&&L_##N, &&L_##N##_V1, &&L_##N##_V2, nullptr, nullptr, nullptr, &&L_##N##_A1, nullptr}
+  {HADDR(L_##N), HADDR(L_##N##_V1), HADDR(L_##N##_V2), nullptr, nullptr, nullptr, HADDR(L_##N##_A1), nullptr}
 #define WEFT_ROWLD(N) \
-  {&&L_##N, &&L_##N##_V1, nullptr, &&L_##N##_V3, &&L_##N##_V4, nullptr, &&L_##N##_A1, &&L_##N##_A4}
+  {HADDR(L_##N), HADDR(L_##N##_V1), nullptr, HADDR(L_##N##_V3), HADDR(L_##N##_V4), nullptr, HADDR(L_##N##_A1), HADDR(L_##N##_A4)}
 #define WEFT_SK_I_I 1
 #define WEFT_VR_1(N) WEFT_ROW1(N)
 #define WEFT_VR_2(N) WEFT_ROW2(N)
@@ -408,11 +526,11 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
   };
   static_assert(sizeof(kVariants) / sizeof(kVariants[0]) == static_cast<size_t>(IOp::kOpCount));
   static const FusedPair kFused[] = {
-#define WEFT_FUSE_ENTRY(F, X, XB, XLEN, Y) {&&X, &&Y, &&F},
+#define WEFT_FUSE_ENTRY(F, X, XB, XLEN, Y) {HADDR(X), HADDR(Y), HADDR(F)},
       WEFT_FUSE_PAIRS(WEFT_FUSE_ENTRY)
 #undef WEFT_FUSE_ENTRY
   };
-  if (cs.store == nullptr) {
+  if (cs->store == nullptr) {
     g_handlers = kTable;
     g_variants = kVariants;
     g_fused = std::span<const FusedPair>(kFused);
@@ -427,808 +545,19 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
   uint64_t acc = 0;
   float acc_f = 0;
   double acc_d = 0;
-#define ACC_GET(T) GetAcc<T>(acc, acc_f, acc_d)
-#define ACC_PUT(v) PutAcc(acc, acc_f, acc_d, v)
-
-#define DISPATCH()                   \
-  do {                               \
-    const void* h_;                  \
-    std::memcpy(&h_, ip, sizeof h_); \
-    WEFT_PROFILE_HIT(h_);            \
-    goto* h_;                        \
-  } while (0)
-#define NEXT(n)  \
-  do {           \
-    ip += (n);   \
-    DISPATCH();  \
-  } while (0)
-#define TRAP(code)   \
-  do {               \
-    cs.trap = (code);   \
-    goto trap_exit;  \
-  } while (0)
-// After an instance switch: find its memory 0. After anything that may grow it: refresh.
-#define SWITCH_MEM()                                                \
-  do {                                                              \
-    cs.memi = cs.inst->memories.empty() ? nullptr : cs.inst->memories[0];    \
-    RELOAD_MEM();                                                   \
-  } while (0)
-#define RELOAD_MEM()          \
-  do {                        \
-    if (cs.memi) {               \
-      mem = cs.memi->base;       \
-      mem_size = cs.memi->size;  \
-    }                         \
-  } while (0)
-#define S(k) (fp + ip[2 + (k)])
-#define CHECK_TRAP(N, ...)                                                  \
-  do {                                                                      \
-    TrapCode tc_ = ops::Check<wasm::Op::k##N>(__VA_ARGS__);                 \
-    if (WEFT_UNLIKELY(tc_ != TrapCode::kNone)) TRAP(tc_);                   \
-  } while (0)
-#define MEM_ADDR(addr_slot, off_word, size) \
-  MEM_ADDR_OF(Rd<u32>(fp + ip[2 + (addr_slot)]), off_word, size)
-#define MEM_ADDR_OF(addr, off_word, size)                                  \
-  u64 ea_ = static_cast<u64>(addr) + ip[2 + (off_word)];                    \
-  if (WEFT_UNLIKELY(ea_ + (size) > mem_size)) TRAP(TrapCode::kOutOfBoundsMemory);  \
-  uint8_t* p_ = mem + ea_;
-
-  {
-    cs.callee = cs.ftop[-1].func;
-    cs.inst = cs.callee->instance;
-    SWITCH_MEM();
-    runtime::CompiledFunc* cf = GetCompiled(cs.callee);
-    ip = cf->code.data();
-    DISPATCH();
-  }
-
-  // ---- Generated handlers -------------------------------------------------------------------
-#define WEFT_GEN1(N, R, A)                    \
-  L_##N : {                                   \
-    A a = Rd<A>(S(1));                        \
-    CHECK_TRAP(N, a);                         \
-    Wr(S(0), static_cast<R>(ops::N(a)));      \
-    NEXT(4);                                  \
-  }
-#define WEFT_GEN2(N, R, A, B)                 \
-  L_##N : {                                   \
-    A a = Rd<A>(S(1));                        \
-    B b = Rd<B>(S(2));                        \
-    CHECK_TRAP(N, a, b);                      \
-    Wr(S(0), static_cast<R>(ops::N(a, b)));   \
-    NEXT(5);                                  \
-  }
-#define WEFT_GEN3(N, R, A, B, C)                  \
-  L_##N : {                                       \
-    A a = Rd<A>(S(1));                            \
-    B b = Rd<B>(S(2));                            \
-    C c = Rd<C>(S(3));                            \
-    Wr(S(0), static_cast<R>(ops::N(a, b, c)));    \
-    NEXT(6);                                      \
-  }
-#define WEFT_GEN1R(N, R, A)                          \
-  WEFT_GEN1(N, R, A)                                 \
-  L_##N##_V1 : {                                     \
-    A a = ACC_GET(A);                           \
-    CHECK_TRAP(N, a);                                \
-    Wr(S(0), static_cast<R>(ops::N(a)));             \
-    NEXT(4);                                         \
-  }                                                  \
-  L_##N##_V3 : {                                     \
-    A a = Rd<A>(S(1));                               \
-    CHECK_TRAP(N, a);                                \
-    ACC_PUT(static_cast<R>(ops::N(a)));          \
-    NEXT(4);                                         \
-  }                                                  \
-  L_##N##_V4 : {                                     \
-    A a = ACC_GET(A);                           \
-    CHECK_TRAP(N, a);                                \
-    ACC_PUT(static_cast<R>(ops::N(a)));          \
-    NEXT(4);                                         \
-  }
-#define WEFT_GEN2R(N, R, A, B)                       \
-  WEFT_GEN2(N, R, A, B)                              \
-  L_##N##_V1 : {                                     \
-    A a = ACC_GET(A);                           \
-    B b = Rd<B>(S(2));                               \
-    CHECK_TRAP(N, a, b);                             \
-    Wr(S(0), static_cast<R>(ops::N(a, b)));          \
-    NEXT(5);                                         \
-  }                                                  \
-  L_##N##_V2 : {                                     \
-    A a = Rd<A>(S(1));                               \
-    B b = ACC_GET(B);                           \
-    CHECK_TRAP(N, a, b);                             \
-    Wr(S(0), static_cast<R>(ops::N(a, b)));          \
-    NEXT(5);                                         \
-  }                                                  \
-  L_##N##_V3 : {                                     \
-    A a = Rd<A>(S(1));                               \
-    B b = Rd<B>(S(2));                               \
-    CHECK_TRAP(N, a, b);                             \
-    ACC_PUT(static_cast<R>(ops::N(a, b)));       \
-    NEXT(5);                                         \
-  }                                                  \
-  L_##N##_V4 : {                                     \
-    A a = ACC_GET(A);                           \
-    B b = Rd<B>(S(2));                               \
-    CHECK_TRAP(N, a, b);                             \
-    ACC_PUT(static_cast<R>(ops::N(a, b)));       \
-    NEXT(5);                                         \
-  }                                                  \
-  L_##N##_V5 : {                                     \
-    A a = Rd<A>(S(1));                               \
-    B b = ACC_GET(B);                           \
-    CHECK_TRAP(N, a, b);                             \
-    ACC_PUT(static_cast<R>(ops::N(a, b)));       \
-    NEXT(5);                                         \
-  }
-#define WEFT_HS_Special(N) WEFT_H_INVALID(N)
-#define WEFT_HS_x_x(N) WEFT_H_INVALID(N)
-#define WEFT_HS_x_III(N) WEFT_H_INVALID(N)
-#define WEFT_HS_I_x(N) WEFT_H_INVALID(N)
-#define WEFT_HS_L_x(N) WEFT_H_INVALID(N)
-#define WEFT_HS_F_x(N) WEFT_H_INVALID(N)
-#define WEFT_HS_D_x(N) WEFT_H_INVALID(N)
-#define WEFT_HS_V_x(N) WEFT_H_INVALID(N)
-#define WEFT_HS_1(N, R, A) WEFT_GEN1(N, WEFT_T_##R, WEFT_T_##A)
-#define WEFT_HS_2(N, R, A, B) WEFT_GEN2(N, WEFT_T_##R, WEFT_T_##A, WEFT_T_##B)
-#define WEFT_HS_1R(N, R, A) WEFT_GEN1R(N, WEFT_T_##R, WEFT_T_##A)
-#define WEFT_HS_2R(N, R, A, B) WEFT_GEN2R(N, WEFT_T_##R, WEFT_T_##A, WEFT_T_##B)
-#define WEFT_HS_I_I(N) WEFT_HS_1R(N, I, I)
-#define WEFT_HS_I_L(N) WEFT_HS_1R(N, I, L)
-#define WEFT_HS_I_F(N) WEFT_HS_1R(N, I, F)
-#define WEFT_HS_I_D(N) WEFT_HS_1R(N, I, D)
-#define WEFT_HS_I_V(N) WEFT_HS_1(N, I, V)
-#define WEFT_HS_L_I(N) WEFT_HS_1R(N, L, I)
-#define WEFT_HS_L_L(N) WEFT_HS_1R(N, L, L)
-#define WEFT_HS_L_F(N) WEFT_HS_1R(N, L, F)
-#define WEFT_HS_L_D(N) WEFT_HS_1R(N, L, D)
-#define WEFT_HS_L_V(N) WEFT_HS_1(N, L, V)
-#define WEFT_HS_F_I(N) WEFT_HS_1R(N, F, I)
-#define WEFT_HS_F_L(N) WEFT_HS_1R(N, F, L)
-#define WEFT_HS_F_F(N) WEFT_HS_1R(N, F, F)
-#define WEFT_HS_F_D(N) WEFT_HS_1R(N, F, D)
-#define WEFT_HS_F_V(N) WEFT_HS_1(N, F, V)
-#define WEFT_HS_D_I(N) WEFT_HS_1R(N, D, I)
-#define WEFT_HS_D_L(N) WEFT_HS_1R(N, D, L)
-#define WEFT_HS_D_F(N) WEFT_HS_1R(N, D, F)
-#define WEFT_HS_D_D(N) WEFT_HS_1R(N, D, D)
-#define WEFT_HS_D_V(N) WEFT_HS_1(N, D, V)
-#define WEFT_HS_V_I(N) WEFT_HS_1(N, V, I)
-#define WEFT_HS_V_L(N) WEFT_HS_1(N, V, L)
-#define WEFT_HS_V_F(N) WEFT_HS_1(N, V, F)
-#define WEFT_HS_V_D(N) WEFT_HS_1(N, V, D)
-#define WEFT_HS_V_V(N) WEFT_HS_1(N, V, V)
-#define WEFT_HS_I_II(N) WEFT_HS_2R(N, I, I, I)
-#define WEFT_HS_I_LL(N) WEFT_HS_2R(N, I, L, L)
-#define WEFT_HS_I_FF(N) WEFT_HS_2R(N, I, F, F)
-#define WEFT_HS_I_DD(N) WEFT_HS_2R(N, I, D, D)
-#define WEFT_HS_L_LL(N) WEFT_HS_2R(N, L, L, L)
-#define WEFT_HS_F_FF(N) WEFT_HS_2R(N, F, F, F)
-#define WEFT_HS_D_DD(N) WEFT_HS_2R(N, D, D, D)
-#define WEFT_HS_V_VV(N) WEFT_HS_2(N, V, V, V)
-#define WEFT_HS_V_VI(N) WEFT_HS_2(N, V, V, I)
-#define WEFT_HS_V_VL(N) WEFT_HS_2(N, V, V, L)
-#define WEFT_HS_V_VF(N) WEFT_HS_2(N, V, V, F)
-#define WEFT_HS_V_VD(N) WEFT_HS_2(N, V, V, D)
-#define WEFT_HS_V_VVV(N) WEFT_GEN3(N, V128, V128, V128, V128)
-
-  // Loads [dst][addr][offset], stores [addr][value][offset].
-#define WEFT_LOAD(N, R, size)                  \
-  L_##N : {                                    \
-    MEM_ADDR(1, 2, size);                      \
-    Wr(S(0), static_cast<R>(ops::N(p_)));      \
-    NEXT(5);                                   \
-  }
-#define WEFT_STORE(N, T, size)                 \
-  L_##N : {                                    \
-    MEM_ADDR(0, 2, size);                      \
-    ops::N(p_, Rd<T>(S(1)));                   \
-    NEXT(5);                                   \
-  }
-#define WEFT_LOADR(N, R, size)                            \
-  WEFT_LOAD(N, R, size)                                   \
-  L_##N##_V1 : {                                          \
-    MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
-    Wr(S(0), static_cast<R>(ops::N(p_)));                 \
-    NEXT(5);                                              \
-  }                                                       \
-  L_##N##_V3 : {                                          \
-    MEM_ADDR(1, 2, size);                                 \
-    ACC_PUT(static_cast<R>(ops::N(p_)));              \
-    NEXT(5);                                              \
-  }                                                       \
-  L_##N##_V4 : {                                          \
-    MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
-    ACC_PUT(static_cast<R>(ops::N(p_)));              \
-    NEXT(5);                                              \
-  }                                                       \
-  L_##N##_A1 : {                                          \
-    ADD_THEN_ACCESS();                                    \
-    goto L_##N##_V1;                                      \
-  }                                                       \
-  L_##N##_A4 : {                                          \
-    ADD_THEN_ACCESS();                                    \
-    goto L_##N##_V4;                                      \
-  }
-#define WEFT_STORER(N, T, size)                           \
-  WEFT_STORE(N, T, size)                                  \
-  L_##N##_V1 : {                                          \
-    MEM_ADDR_OF(static_cast<u32>(acc), 2, size);          \
-    ops::N(p_, Rd<T>(S(1)));                              \
-    NEXT(5);                                              \
-  }                                                       \
-  L_##N##_V2 : {                                          \
-    MEM_ADDR(0, 2, size);                                 \
-    ops::N(p_, ACC_GET(T));                          \
-    NEXT(5);                                              \
-  }                                                       \
-  L_##N##_A1 : {                                          \
-    ADD_THEN_ACCESS();                                    \
-    goto L_##N##_V1;                                      \
-  }
-  // Runs the i32.add [dst][a][b] this handler replaces (its result was bound for the
-  // accumulator, which only the following access reads) and steps to that access.
-#define ADD_THEN_ACCESS()                                          \
-  acc = static_cast<u32>(Rd<u32>(S(1)) + Rd<u32>(S(2)));           \
-  ip += 5
-#define WEFT_HM_I_I(N, size) WEFT_LOADR(N, u32, size)
-#define WEFT_HM_L_I(N, size) WEFT_LOADR(N, u64, size)
-#define WEFT_HM_F_I(N, size) WEFT_LOADR(N, float, size)
-#define WEFT_HM_D_I(N, size) WEFT_LOADR(N, double, size)
-#define WEFT_HM_V_I(N, size) WEFT_LOAD(N, V128, size)
-#define WEFT_HM_x_II(N, size) WEFT_STORER(N, u32, size)
-#define WEFT_HM_x_IL(N, size) WEFT_STORER(N, u64, size)
-#define WEFT_HM_x_IF(N, size) WEFT_STORER(N, float, size)
-#define WEFT_HM_x_ID(N, size) WEFT_STORER(N, double, size)
-#define WEFT_HM_x_IV(N, size) WEFT_STORE(N, V128, size)
-  // Lane loads [dst][addr][vec][offset][lane], lane stores [addr][vec][offset][lane].
-#define WEFT_HML_V_IV(N, size)                                 \
-  L_##N : {                                                    \
-    MEM_ADDR(1, 3, size);                                      \
-    Wr(S(0), ops::N(Rd<V128>(S(2)), p_, ip[6]));               \
-    NEXT(7);                                                   \
-  }
-#define WEFT_HML_x_IV(N, size)                                 \
-  L_##N : {                                                    \
-    MEM_ADDR(0, 2, size);                                      \
-    ops::N(p_, Rd<V128>(S(1)), ip[5]);                         \
-    NEXT(6);                                                   \
-  }
-  // Lane access [dst][vec][lane], replace [dst][vec][x][lane].
-#define WEFT_LANE_EXTRACT(N, R)                      \
-  L_##N : {                                          \
-    Wr(S(0), static_cast<R>(ops::N(Rd<V128>(S(1)), ip[4]))); \
-    NEXT(5);                                         \
-  }
-#define WEFT_LANE_REPLACE(N, T)                                   \
-  L_##N : {                                                       \
-    Wr(S(0), ops::N(Rd<V128>(S(1)), ip[5], Rd<T>(S(2))));         \
-    NEXT(6);                                                      \
-  }
-#define WEFT_HL_I_V(N) WEFT_LANE_EXTRACT(N, u32)
-#define WEFT_HL_L_V(N) WEFT_LANE_EXTRACT(N, u64)
-#define WEFT_HL_F_V(N) WEFT_LANE_EXTRACT(N, float)
-#define WEFT_HL_D_V(N) WEFT_LANE_EXTRACT(N, double)
-#define WEFT_HL_V_VI(N) WEFT_LANE_REPLACE(N, u32)
-#define WEFT_HL_V_VL(N) WEFT_LANE_REPLACE(N, u64)
-#define WEFT_HL_V_VF(N) WEFT_LANE_REPLACE(N, float)
-#define WEFT_HL_V_VD(N) WEFT_LANE_REPLACE(N, double)
-
-#define WEFT_H_None(N, s) WEFT_HS_##s(N)
-#define WEFT_H_Mem0(N, s) WEFT_HM_##s(N, 1)
-#define WEFT_H_Mem1(N, s) WEFT_HM_##s(N, 2)
-#define WEFT_H_Mem2(N, s) WEFT_HM_##s(N, 4)
-#define WEFT_H_Mem3(N, s) WEFT_HM_##s(N, 8)
-#define WEFT_H_Mem4(N, s) WEFT_HM_##s(N, 16)
-#define WEFT_H_MemLane0(N, s) WEFT_HML_##s(N, 1)
-#define WEFT_H_MemLane1(N, s) WEFT_HML_##s(N, 2)
-#define WEFT_H_MemLane2(N, s) WEFT_HML_##s(N, 4)
-#define WEFT_H_MemLane3(N, s) WEFT_HML_##s(N, 8)
-#define WEFT_H_Lane16(N, s) WEFT_HL_##s(N)
-#define WEFT_H_Lane8(N, s) WEFT_HL_##s(N)
-#define WEFT_H_Lane4(N, s) WEFT_HL_##s(N)
-#define WEFT_H_Lane2(N, s) WEFT_HL_##s(N)
-#define WEFT_H_V128(N, s)                                \
-  L_##N : {                                              \
-    fp[ip[2]] = ip[3] | (static_cast<u64>(ip[4]) << 32); \
-    fp[ip[2] + 1] = ip[5] | (static_cast<u64>(ip[6]) << 32); \
-    NEXT(7);                                             \
-  }
-#define WEFT_H_Shuffle(N, s)                                                              \
-  L_##N : {                                                                               \
-    uint8_t lanes_[16];                                                                   \
-    std::memcpy(lanes_, ip + 5, 16);                                                      \
-    Wr(S(0), ops::I8x16Shuffle(Rd<V128>(S(1)), Rd<V128>(S(2)), lanes_));                  \
-    NEXT(9);                                                                              \
-  }
-#define WEFT_H_BlockType(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_Label(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_BrTable(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_Func(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_CallIndirect(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_Local(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_Global(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_Table(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_MemIdx(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_I32(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_I64(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_F32(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_F64(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_RefType(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_SelectT(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_MemInit(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_DataIdx(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_MemCopy(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_TableInit(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_ElemIdx(N, s) WEFT_H_INVALID(N)
-#define WEFT_H_TableCopy(N, s) WEFT_H_INVALID(N)
-
-#define WEFT_OP(prefix, code, name, text, imm, sig) WEFT_H_##imm(name, sig)
-#include "wasm/opcodes.def"
-
-  // ---- Interpreter instructions --------------------------------------------------------------
-LX_Invalid:
-  TRAP(TrapCode::kUnreachable);
-
-LX_Trap:
-  TRAP(TrapCode::kUnreachable);
-
-LX_Copy:
-  *S(0) = *S(1);
-  NEXT(4);
-
-LX_Copy2 : {
-  uint64_t* d = S(0);
-  const uint64_t* s = S(1);
-  uint64_t lo = s[0], hi = s[1];
-  d[0] = lo;
-  d[1] = hi;
-  NEXT(4);
-}
-
-LX_Const64:
-  *S(0) = ip[3] | (static_cast<u64>(ip[4]) << 32);
-  NEXT(5);
-
-LX_Jump:
-  ip += static_cast<int32_t>(ip[2]);
+  cs->callee = cs->ftop[-1].func;
+  cs->inst = cs->callee->instance;
+  SWITCH_MEM();
+  ip = GetCompiled(cs->callee)->code.data();
+#if WEFT_INTERP_MUSTTAIL
+  HandlerFn first;
+  std::memcpy(&first, ip, sizeof first);
+  WEFT_PROFILE_HIT(reinterpret_cast<const void*>(first));
+  return first(WEFT_HARGS);
+#else
   DISPATCH();
-
-LX_JumpIf:
-  if (Rd<u32>(S(0))) {
-    ip += static_cast<int32_t>(ip[3]);
-    DISPATCH();
-  }
-  NEXT(4);
-
-LX_JumpIfR:
-  if (static_cast<u32>(acc)) {
-    ip += static_cast<int32_t>(ip[3]);
-    DISPATCH();
-  }
-  NEXT(4);
-
-LX_JumpUnlessR:
-  if (!static_cast<u32>(acc)) {
-    ip += static_cast<int32_t>(ip[3]);
-    DISPATCH();
-  }
-  NEXT(4);
-
-LX_JumpUnless:
-  if (!Rd<u32>(S(0))) {
-    ip += static_cast<int32_t>(ip[3]);
-    DISPATCH();
-  }
-  NEXT(4);
-
-LX_JumpTable : {
-  u32 i = Rd<u32>(S(0));
-  u32 n = ip[3];
-  if (i > n) i = n;
-  ip += static_cast<int32_t>(ip[4 + i]);
-  DISPATCH();
-}
-
-LX_JumpTableAcc : {
-  u32 i = static_cast<u32>(acc);
-  u32 n = ip[3];
-  if (i > n) i = n;
-  ip += static_cast<int32_t>(ip[4 + i]);
-  DISPATCH();
-}
-
-LX_Select1Acc:
-  *S(0) = static_cast<u32>(acc) ? *S(1) : *S(2);
-  NEXT(6);
-
-LX_GlobalSet1Acc:
-  cs.inst->globals[ip[2]]->value[0] = acc;
-  NEXT(4);
-
-LX_Ret : {
-  Frame* f = --cs.ftop;
-  if (WEFT_UNLIKELY(f->ret_ip == nullptr)) goto done;
-  ip = f->ret_ip;
-  fp = f->ret_fp;
-  cs.inst = f->ret_inst;
-  cs.memi = f->ret_memi;
-  RELOAD_MEM();
-  DISPATCH();
-}
-
-LX_CallOp:
-  cs.callee = cs.inst->funcs[ip[2]];
-  cs.arg = ip[3];
-  ip += 4;
-  goto do_call;
-
-LX_CallIndirectOp : {
-  runtime::TableInst* t = cs.inst->tables[ip[3]];
-  u32 i = Rd<u32>(S(3));
-  if (WEFT_UNLIKELY(i >= t->elems.size())) TRAP(TrapCode::kUndefinedElement);
-  cs.callee = reinterpret_cast<FuncInst*>(static_cast<uintptr_t>(t->elems[i]));
-  if (WEFT_UNLIKELY(cs.callee == nullptr)) TRAP(TrapCode::kUninitializedElement);
-  if (WEFT_UNLIKELY(cs.callee->type_id != ip[2])) TRAP(TrapCode::kIndirectCallTypeMismatch);
-  cs.arg = ip[4];
-  ip += 6;
-  goto do_call;
-}
-
-do_call : {
-  uint64_t* args = fp + cs.arg;
-  if (cs.callee->host) {
-    const wasm::FuncType& ft = *cs.callee->type;
-    uint32_t np = runtime::SlotCount(ft.params), nr = runtime::SlotCount(ft.results);
-    cs.ex->ftop = cs.ftop;
-    cs.ex->sp = args + std::max(np, nr);
-    runtime::HostCallContext ctx{cs.store, cs.inst};
-    runtime::HostStatus st = cs.callee->host->callback(cs.callee->host->env, ctx, args);
-    if (st != runtime::HostStatus::kOk) TRAP(TrapCode::kHost);
-    RELOAD_MEM();
-    DISPATCH();
-  }
-  runtime::CompiledFunc* cf = GetCompiled(cs.callee);
-  if (WEFT_UNLIKELY(cf == nullptr)) TRAP(TrapCode::kUnreachable);
-  if (WEFT_UNLIKELY(cs.ftop == cs.ex->frames_end || args + cf->frame_slots > cs.ex->stack_end)) {
-    TRAP(TrapCode::kCallStackExhausted);
-  }
-  cs.ftop->ret_ip = ip;
-  cs.ftop->ret_fp = fp;
-  cs.ftop->ret_inst = cs.inst;
-  cs.ftop->ret_memi = cs.memi;
-  cs.ftop->func = cs.callee;
-  ++cs.ftop;
-  fp = args;
-  {
-    uint64_t* d = fp + cf->param_slots;
-    const uint64_t* img = cf->init.data();
-    size_t n = cf->init.size();
-    if (WEFT_LIKELY(n != 0)) {
-      // The usual small frame: one unrolled copy of the initial image (code.h). The values
-      // are hidden from the optimiser so this stays four moves, not a memcpy call.
-      for (size_t i = 0; i < n; i += 4) {
-        uint64_t v0 = img[i], v1 = img[i + 1], v2 = img[i + 2], v3 = img[i + 3];
-        WEFT_OPAQUE(v0);
-        WEFT_OPAQUE(v1);
-        WEFT_OPAQUE(v2);
-        WEFT_OPAQUE(v3);
-        d[i] = v0;
-        d[i + 1] = v1;
-        d[i + 2] = v2;
-        d[i + 3] = v3;
-      }
-    } else if (cf->local_slots + cf->consts.size() != 0) {
-      std::memset(d, 0, cf->local_slots * sizeof(uint64_t));
-      if (!cf->consts.empty()) {
-        std::memcpy(fp + cf->const_base, cf->consts.data(), cf->consts.size() * sizeof(uint64_t));
-      }
-    }
-  }
-  if (cs.callee->instance != cs.inst) {
-    cs.inst = cs.callee->instance;
-    SWITCH_MEM();
-  }
-  ip = cf->code.data();
-  DISPATCH();
-}
-
-LX_Select1:
-  *S(0) = Rd<u32>(S(3)) ? *S(1) : *S(2);
-  NEXT(6);
-
-LX_Select2 : {
-  const uint64_t* s = Rd<u32>(S(3)) ? S(1) : S(2);
-  uint64_t lo = s[0], hi = s[1];
-  uint64_t* d = S(0);
-  d[0] = lo;
-  d[1] = hi;
-  NEXT(6);
-}
-
-LX_GlobalGet1:
-  *S(0) = cs.inst->globals[ip[3]]->value[0];
-  NEXT(4);
-
-LX_GlobalGet2 : {
-  const runtime::GlobalInst* g = cs.inst->globals[ip[3]];
-  S(0)[0] = g->value[0];
-  S(0)[1] = g->value[1];
-  NEXT(4);
-}
-
-LX_GlobalSet1:
-  cs.inst->globals[ip[2]]->value[0] = *S(1);
-  NEXT(4);
-
-LX_GlobalSet2 : {
-  runtime::GlobalInst* g = cs.inst->globals[ip[2]];
-  g->value[0] = S(1)[0];
-  g->value[1] = S(1)[1];
-  NEXT(4);
-}
-
-LX_TableGetOp : {
-  // [dst][index][table]
-  runtime::TableInst* t = cs.inst->tables[ip[4]];
-  u32 i = Rd<u32>(S(1));
-  if (i >= t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
-  *S(0) = t->elems[i];
-  NEXT(5);
-}
-
-LX_TableSetOp : {
-  // [index][value][table]
-  runtime::TableInst* t = cs.inst->tables[ip[4]];
-  u32 i = Rd<u32>(S(0));
-  if (i >= t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
-  t->elems[i] = *S(1);
-  NEXT(5);
-}
-
-LX_TableSizeOp:
-  *S(0) = static_cast<u32>(cs.inst->tables[ip[3]]->elems.size());
-  NEXT(4);
-
-LX_TableGrowOp : {
-  // [dst][init][delta][table]
-  runtime::TableInst* t = cs.inst->tables[ip[5]];
-  int64_t r = t->Grow(Rd<u32>(S(2)), *S(1));
-  *S(0) = static_cast<u32>(static_cast<int32_t>(r));
-  NEXT(6);
-}
-
-LX_TableFillOp : {
-  // [index][value][n][table]
-  runtime::TableInst* t = cs.inst->tables[ip[5]];
-  u64 i = Rd<u32>(S(0)), n = Rd<u32>(S(2));
-  uint64_t v = *S(1);
-  if (i + n > t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
-  std::fill(t->elems.begin() + static_cast<ptrdiff_t>(i),
-            t->elems.begin() + static_cast<ptrdiff_t>(i + n), v);
-  NEXT(6);
-}
-
-LX_TableInitOp : {
-  // [d][s][n][elem][table]
-  runtime::TableInst* t = cs.inst->tables[ip[6]];
-  const std::vector<uint64_t>& seg = cs.inst->elems[ip[5]];
-  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
-  if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
-  std::copy_n(seg.begin() + static_cast<ptrdiff_t>(s), n,
-              t->elems.begin() + static_cast<ptrdiff_t>(d));
-  NEXT(7);
-}
-
-LX_TableCopyOp : {
-  // [d][s][n][dst table][src table]
-  runtime::TableInst* td = cs.inst->tables[ip[5]];
-  runtime::TableInst* ts = cs.inst->tables[ip[6]];
-  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
-  if (s + n > ts->elems.size() || d + n > td->elems.size()) TRAP(TrapCode::kOutOfBoundsTable);
-  if (n) std::memmove(td->elems.data() + d, ts->elems.data() + s, n * sizeof(uint64_t));
-  NEXT(7);
-}
-
-LX_ElemDropOp:
-  cs.inst->elems[ip[2]].clear();
-  cs.inst->elems[ip[2]].shrink_to_fit();
-  NEXT(3);
-
-LX_MemorySizeOp:
-  *S(0) = static_cast<u32>(mem_size >> 16);
-  NEXT(3);
-
-LX_MemoryGrowOp : {
-  int64_t r = cs.inst->memories[0]->Grow(Rd<u32>(S(1)));
-  *S(0) = static_cast<u32>(static_cast<int32_t>(r));
-  RELOAD_MEM();
-  NEXT(4);
-}
-
-LX_MemoryFillOp : {
-  u64 d = Rd<u32>(S(0)), n = Rd<u32>(S(2));
-  if (d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
-  std::memset(mem + d, static_cast<uint8_t>(*S(1)), n);
-  NEXT(5);
-}
-
-LX_MemoryCopyOp : {
-  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
-  if (s + n > mem_size || d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
-  std::memmove(mem + d, mem + s, n);
-  NEXT(5);
-}
-
-LX_MemoryInitOp : {
-  std::span<const uint8_t> seg = cs.inst->datas[ip[5]];
-  u64 d = Rd<u32>(S(0)), s = Rd<u32>(S(1)), n = Rd<u32>(S(2));
-  if (s + n > seg.size() || d + n > mem_size) TRAP(TrapCode::kOutOfBoundsMemory);
-  if (n) std::memcpy(mem + d, seg.data() + s, n);
-  NEXT(6);
-}
-
-LX_DataDropOp:
-  cs.inst->datas[ip[2]] = {};
-  NEXT(3);
-
-LX_RefIsNullOp:
-  *S(0) = *S(1) == 0;
-  NEXT(4);
-
-LX_RefFuncOp:
-  *S(0) = reinterpret_cast<uintptr_t>(cs.inst->funcs[ip[3]]);
-  NEXT(4);
-
-LX_CheckEpoch:
-  if (WEFT_UNLIKELY(cs.store->engine->epoch.load(std::memory_order_relaxed) >=
-                    cs.store->epoch_deadline)) {
-    if (cs.store->deadline_action == runtime::DeadlineAction::kTrap || !cs.store->yield_hook) {
-      TRAP(TrapCode::kDeadline);
-    }
-    cs.ex->ftop = cs.ftop;
-    cs.ex->sp = fp + GetCompiled(cs.ftop[-1].func)->frame_slots;
-    cs.store->yield_hook(*cs.store);
-    cs.store->epoch_deadline =
-        cs.store->engine->epoch.load(std::memory_order_relaxed) + cs.store->yield_epoch_delta;
-    RELOAD_MEM();
-  }
-  NEXT(2);
-
-LX_CheckFuel : {
-  u64 amount = ip[2];
-  if (WEFT_UNLIKELY(cs.store->fuel < amount)) {
-    cs.store->fuel = 0;
-    TRAP(TrapCode::kOutOfFuel);
-  }
-  cs.store->fuel -= amount;
-  NEXT(3);
-}
-
-  // Fused compare-and-branch: [a][b][offset] (Eqz/Ne0: [a][offset]).
-#define WEFT_BRCMP(Name)                     \
-  LX_JumpIf##Name : {                        \
-    if (ops::Name(Rd<u32>(S(0)), Rd<u32>(S(1)))) { \
-      ip += static_cast<int32_t>(ip[4]);     \
-      DISPATCH();                            \
-    }                                        \
-    NEXT(5);                                 \
-  }
-  // The same with operand a in the accumulator: [unused][b][offset].
-#define WEFT_BRCMPA(Name)                    \
-  LX_JumpAcc##Name : {                       \
-    if (ops::Name(static_cast<u32>(acc), Rd<u32>(S(1)))) { \
-      ip += static_cast<int32_t>(ip[4]);     \
-      DISPATCH();                            \
-    }                                        \
-    NEXT(5);                                 \
-  }
-#define WEFT_BRCMP_BOTH(Name) WEFT_BRCMP(Name) WEFT_BRCMPA(Name)
-  WEFT_BRCMP_BOTH(I32LtS)
-  WEFT_BRCMP_BOTH(I32LtU)
-  WEFT_BRCMP_BOTH(I32GtS)
-  WEFT_BRCMP_BOTH(I32GtU)
-  WEFT_BRCMP_BOTH(I32LeS)
-  WEFT_BRCMP_BOTH(I32LeU)
-  WEFT_BRCMP_BOTH(I32GeS)
-  WEFT_BRCMP_BOTH(I32GeU)
-  WEFT_BRCMP_BOTH(I32Eq)
-  WEFT_BRCMP_BOTH(I32Ne)
-#undef WEFT_BRCMP_BOTH
-#undef WEFT_BRCMP
-#undef WEFT_BRCMPA
-
-LX_JumpIfI32Eqz:
-  if (Rd<u32>(S(0)) == 0) {
-    ip += static_cast<int32_t>(ip[3]);
-    DISPATCH();
-  }
-  NEXT(4);
-
-LX_JumpIfI32Ne0:
-  goto LX_JumpIf;
-
-  // Binary operations with an immediate second operand: [dst][a][imm].
-LX_I32AddImm:
-  *S(0) = static_cast<u32>(Rd<u32>(S(1)) + ip[4]);
-  NEXT(5);
-LX_I64AddImm:
-  *S(0) = Rd<u64>(S(1)) + static_cast<u64>(static_cast<int64_t>(static_cast<int32_t>(ip[4])));
-  NEXT(5);
-LX_I32AndImm:
-  *S(0) = Rd<u32>(S(1)) & ip[4];
-  NEXT(5);
-LX_I32ShlImm:
-  *S(0) = static_cast<u32>(Rd<u32>(S(1)) << (ip[4] & 31));
-  NEXT(5);
-LX_I32ShrUImm:
-  *S(0) = Rd<u32>(S(1)) >> (ip[4] & 31);
-  NEXT(5);
-LX_I32ShrSImm:
-  *S(0) = static_cast<u32>(static_cast<int32_t>(Rd<u32>(S(1))) >> (ip[4] & 31));
-  NEXT(5);
-
-  // ---- Pair fusions (code.h FusedPairs) --------------------------------------------------
-  // Each does one instruction X (same semantics as X's handler) and jumps straight to the
-  // handler of the instruction after it, Y, which the lowering found statically: one dispatch
-  // less. X is never a branch. Chosen by profiling the benchmark kernels (the most frequent
-  // adjacent handler pairs, WEFT_INTERP_PROFILE); every fused handler changes clang's register
-  // allocation of the whole loop, so check objdump and wall times when extending the list.
-#define XB_ADD Wr(S(0), ops::I32Add(Rd<u32>(S(1)), Rd<u32>(S(2))))
-#define XB_SUB Wr(S(0), ops::I32Sub(Rd<u32>(S(1)), Rd<u32>(S(2))))
-#define XB_ADD_V1 Wr(S(0), ops::I32Add(ACC_GET(u32), Rd<u32>(S(2))))
-#define XB_F64LOAD_V3                       \
-  MEM_ADDR(1, 2, 8);                        \
-  ACC_PUT(ops::F64Load(p_))
-#define XB_F64STORE_V2                      \
-  MEM_ADDR(0, 2, 8);                        \
-  ops::F64Store(p_, ACC_GET(double))
-#define XB_F64MUL_V2 Wr(S(0), ops::F64Mul(Rd<double>(S(1)), ACC_GET(double)))
-#define XB_F64ADD_V5 ACC_PUT(ops::F64Add(Rd<double>(S(1)), ACC_GET(double)))
-#define XB_SHL Wr(S(0), ops::I32Shl(Rd<u32>(S(1)), Rd<u32>(S(2))))
-#define XB_SHL_V3 ACC_PUT(ops::I32Shl(Rd<u32>(S(1)), Rd<u32>(S(2))))
-#define XB_I32STORE_V2 \
-  MEM_ADDR(0, 2, 4);   \
-  ops::I32Store(p_, ACC_GET(u32))
-#define XB_LD8U_V3   \
-  MEM_ADDR(1, 2, 1); \
-  ACC_PUT(ops::I32Load8U(p_))
-#define XB_F64MUL_V3 ACC_PUT(ops::F64Mul(Rd<double>(S(1)), Rd<double>(S(2))))
-#define XB_F64MUL_V1 Wr(S(0), ops::F64Mul(ACC_GET(double), Rd<double>(S(2))))
-#define XB_F64SUB_V5 ACC_PUT(ops::F64Sub(Rd<double>(S(1)), ACC_GET(double)))
-#define XB_AND_V3 ACC_PUT(ops::I32And(Rd<u32>(S(1)), Rd<u32>(S(2))))
-#define XB_XOR_V3 ACC_PUT(ops::I32Xor(Rd<u32>(S(1)), Rd<u32>(S(2))))
-#define XB_SELECT1ACC *S(0) = static_cast<u32>(acc) ? *S(1) : *S(2)
-#define XB_STORE8    \
-  MEM_ADDR(0, 2, 1); \
-  ops::I32Store8(p_, Rd<u32>(S(1)))
-#define XB_STORE8_V2 \
-  MEM_ADDR(0, 2, 1); \
-  ops::I32Store8(p_, ACC_GET(u32))
-#define XB_I64ADD Wr(S(0), ops::I64Add(Rd<u64>(S(1)), Rd<u64>(S(2))))
-#define XB_I64LTU_V3 ACC_PUT(static_cast<u32>(ops::I64LtU(Rd<u64>(S(1)), Rd<u64>(S(2)))))
-#define WEFT_FUSE(F, X, XB, XLEN, Y) \
-  F : {                              \
-    XB;                              \
-    ip += (XLEN);                    \
-    goto Y;                          \
-  }
-#define WEFT_FUSE_HANDLER(F, X, XB, XLEN, Y) WEFT_FUSE(F, X, XB, XLEN, Y)
-  WEFT_FUSE_PAIRS(WEFT_FUSE_HANDLER)
-#undef WEFT_FUSE_HANDLER
-
-trap_exit:
-  // Backtrace: the running function, then its callers down to this call's entry frame.
-  cs.store->backtrace.clear();
-  for (Frame* f = cs.ftop; f-- > cs.entry;) {
-    cs.store->backtrace.emplace_back(f->func->instance, f->func->func_index);
-  }
-  return cs.trap;
-
-done:
-  return TrapCode::kNone;
+#include "interp/exec_handlers.inc"
+#endif
 }
 
 }  // namespace

@@ -77,8 +77,9 @@ class Lowerer {
     out_->consts = std::move(consts_);
     out_->frame_slots = max_slot_ + nconsts + 2;  // Slack for v128 temporaries.
     uint32_t init_slots = out_->local_slots + nconsts;
-    if (init_slots != 0 && init_slots <= runtime::CompiledFunc::kMaxInitImage) {
-      uint32_t padded = (init_slots + 3) & ~3u;
+    if (init_slots <= runtime::CompiledFunc::kMaxInitImage) {
+      // Never empty for a small frame: an empty image marks the general (slow) call path.
+      uint32_t padded = std::max<uint32_t>(4, (init_slots + 3) & ~3u);
       out_->init.assign(padded, 0);
       std::copy(out_->consts.begin(), out_->consts.end(), out_->init.begin() + out_->local_slots);
       if (out_->frame_slots < out_->param_slots + padded) out_->frame_slots = out_->param_slots + padded;
