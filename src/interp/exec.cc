@@ -284,6 +284,8 @@ struct ColdState {
   runtime::MemoryInst* memi;
   FuncInst* callee;
   uint32_t arg;
+  Frame* frames_end;  ///< ex->frames_end and ex->stack_end, one load closer for calls.
+  uint64_t* stack_end;
 };
 
 // The one exit for traps: records the backtrace (the running function, then its callers down
@@ -401,7 +403,8 @@ WEFT_NO_CLONE TrapCode Run(runtime::Store* store, ExecState* ex, Frame* entry, u
   // `entry` is null on the call that only publishes the handler table. The empty asm makes
   // the cold state's address escape, so the optimiser keeps it in memory.
   ColdState cold{store, ex, entry, entry == nullptr ? nullptr : entry + 1,
-                 nullptr, nullptr, nullptr, 0};
+                 nullptr, nullptr, nullptr, 0,
+                 ex == nullptr ? nullptr : ex->frames_end, ex == nullptr ? nullptr : ex->stack_end};
   ColdState* const cs = &cold;
   __asm__ volatile("" : : "r"(cs) : "memory");
 #define WEFT_T_I u32

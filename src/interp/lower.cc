@@ -384,6 +384,15 @@ class Lowerer {
     Emit(IOp::kCallOp);
     Word(func_index);
     Slot(arg);
+    // For a function defined in this module, the address of its lowered-code slot in the
+    // module (stable for the module's lifetime; 0 for an import): the call handler finds the
+    // callee's code with one load instead of a chain through the instance.
+    uintptr_t code_slot = 0;
+    if (func_index >= cm_.module.num_imported_funcs) {
+      code_slot = reinterpret_cast<uintptr_t>(&cm_.code[func_index - cm_.module.num_imported_funcs]);
+    }
+    Word(static_cast<uint32_t>(code_slot));
+    Word(static_cast<uint32_t>(static_cast<uint64_t>(code_slot) >> 32));
     PushCallResults(arg, ft);
   }
 
