@@ -217,8 +217,9 @@ void ProfileInit(const void* const* table, const void* const (*variants)[kNumVar
 #define WEFT_PROFILE_INIT(t, v) (void)0
 #endif
 
-// Pair fusions: (name, X label, X body, X length in words, Y label); handlers after the
-// interpreter instructions in Run.
+// Pair fusions: (name, X handler, X body, X length in words, Y handler); the fused handlers
+// are at the end of exec_handlers.inc. Y may itself be a fused handler (listed before): the
+// lowering then fuses a chain of three (lower.cc FusePairs).
 #define WEFT_FUSE_PAIRS(X)                                                  \
   X(FA_Add, L_I32Add, XB_ADD, 5, L_I32Add)                                  \
   X(FA_Sub, L_I32Add, XB_ADD, 5, L_I32Sub)                                  \
@@ -259,7 +260,10 @@ void ProfileInit(const void* const* table, const void* const (*variants)[kNumVar
   X(FSt8_Add, L_I32Store8, XB_STORE8, 5, L_I32Add)                          \
   X(FSt8V2_Add, L_I32Store8_V2, XB_STORE8_V2, 5, L_I32Add)                  \
   X(FI64Add_LtU3, L_I64Add, XB_I64ADD, 5, L_I64LtU_V3)                      \
-  X(FLtU3_JIfR, L_I64LtU_V3, XB_I64LTU_V3, 5, LX_JumpIfR)
+  X(FLtU3_JIfR, L_I64LtU_V3, XB_I64LTU_V3, 5, LX_JumpIfR)                   \
+  X(FA_J, L_I32Add, XB_ADD, 5, LX_Jump)                                     \
+  X(FSt2_J, L_I32Store_V2, XB_I32STORE_V2, 5, LX_Jump)                      \
+  X(FSt2_AJ, L_I32Store_V2, XB_I32STORE_V2, 5, FA_J)
 
 
 // Dispatch: with clang, every handler is its own function and ends in a guaranteed tail call
@@ -377,6 +381,13 @@ using HandlerFn = TrapCode (*)(const uint32_t*, uint64_t*, uint8_t*, uint64_t, u
     WEFT_PROFILE_HIT(reinterpret_cast<const void*>(h_));   \
     [[clang::musttail]] return h_(WEFT_HARGS);             \
   } while (0)
+#define DISPATCH_TO(h)                                     \
+  do {                                                     \
+    HandlerFn hf_;                                         \
+    std::memcpy(&hf_, &(h), sizeof hf_);                   \
+    WEFT_PROFILE_HIT(reinterpret_cast<const void*>(hf_));  \
+    [[clang::musttail]] return hf_(WEFT_HARGS);            \
+  } while (0)
 #define HADDR(name) reinterpret_cast<const void*>(&Handlers::name)
 
 // All handlers as static members: a class body lets each refer to any other (fused handlers
@@ -393,6 +404,11 @@ struct Handlers {
     std::memcpy(&h_, ip, sizeof h_); \
     WEFT_PROFILE_HIT(h_);            \
     goto* h_;                        \
+  } while (0)
+#define DISPATCH_TO(h)    \
+  do {                    \
+    WEFT_PROFILE_HIT(h);  \
+    goto*(h);             \
   } while (0)
 #define HADDR(name) &&name
 #endif

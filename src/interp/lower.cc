@@ -85,24 +85,47 @@ class Lowerer {
       if (out_->frame_slots < out_->param_slots + padded) out_->frame_slots = out_->param_slots + padded;
     }
     FusePairs();
+    ResolveTableHandlers();
     if (dump_) Dump();
   }
 
   // Replaces the handler of each instruction that falls through to one it can be fused with
-  // (code.h FusedPair). Lookups use the successor's own handler, which the fused handler jumps
-  // to, so a chain X Y Z gets X fused with Y and Y with Z independently.
+  // (code.h FusedPair), from the last instruction backwards. The successor is looked up first
+  // by its final (possibly fused) handler, so a table entry whose `second` is itself a fused
+  // handler chains three or more instructions with direct jumps; otherwise by its own handler,
+  // where the fused handler then jumps (a chain X Y Z gets X fused with Y and Y with Z
+  // independently, with a dispatch at Y's handler).
   void FusePairs() {
     const auto& table = FusionIndex();
     if (table.empty() || starts_.size() < 2) return;
     const void* next;
     std::memcpy(&next, &code()[starts_.back().first], sizeof next);
+    const void* next_final = next;
     for (size_t i = starts_.size() - 1; i-- > 0;) {
       const void* h;
       uint32_t pos = starts_[i].first;
       std::memcpy(&h, &code()[pos], sizeof h);
-      auto it = table.find(PairKey{h, next});
-      if (it != table.end()) std::memcpy(&code()[pos], &it->second, sizeof it->second);
+      auto it = table.find(PairKey{h, next_final});
+      if (it == table.end() && next_final != next) it = table.find(PairKey{h, next});
+      const void* final_h = h;
+      if (it != table.end()) {
+        std::memcpy(&code()[pos], &it->second, sizeof it->second);
+        final_h = it->second;
+      }
       next = h;
+      next_final = final_h;
+    }
+  }
+  // Copies each br_table target's final handler (after fusion) into the table's handler
+  // column, which the jump-table handlers dispatch through (exec_handlers.inc).
+  void ResolveTableHandlers() {
+    for (const auto& [pos, op] : starts_) {
+      if (op != IOp::kJumpTable && op != IOp::kJumpTableAcc) continue;
+      uint32_t n = code()[pos + 3];
+      for (uint32_t i = 0; i <= n; ++i) {
+        uint32_t target = pos + code()[pos + 4 + i];
+        std::memcpy(&code()[pos + 5 + n + 2 * i], &code()[target], sizeof(const void*));
+      }
     }
   }
   struct PairKey {
@@ -361,6 +384,11 @@ class Lowerer {
     Word(static_cast<uint32_t>(targets.size()));
     uint32_t table = Pos();
     for (size_t i = 0; i <= targets.size(); ++i) Word(0);
+    // The targets' handlers, filled in once all code is final (ResolveTableHandlers).
+    for (size_t i = 0; i <= targets.size(); ++i) {
+      Word(0);
+      Word(0);
+    }
     for (size_t i = 0; i <= targets.size(); ++i) {
       uint32_t depth = i < targets.size() ? targets[i] : def;
       LFrame& t = Target(depth);
