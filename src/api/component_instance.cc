@@ -84,6 +84,35 @@ ResourceType InstanceState::Resolve(TypeRef node) const {
   return HostResourceOfNode(node);
 }
 
+struct LowerScratch {
+  bool busy = false;
+  std::vector<uint64_t> flat, flat_results;
+  std::vector<uint32_t> lends;
+  std::vector<Val> params, results;
+};
+
+/// Everything a lowered import's host function needs, in one object owned by the store's
+/// ComponentStoreState (the host function's closure holds only its address, which fits the
+/// std::function's inline buffer: no allocation per closure).
+struct LoweredImport {
+  InstanceState* inst = nullptr;
+  Func::Impl* target = nullptr;
+  TypeRef type = nullptr;
+  weft::Memory memory;
+  weft::Func realloc;
+  abi::StringEncoding enc = abi::StringEncoding::kUtf8;
+  /// The core result kinds: Component::Impl::lower_info's (the store keeps the component
+  /// alive) or `own_results`.
+  const std::vector<ValKind>* result_kinds = nullptr;
+  std::vector<ValKind> own_results;
+  /// Buffers reused across calls of this import; a nested call of the same import (possible
+  /// only through funcrefs, since the instance cannot be re-entered) uses fresh ones.
+  LowerScratch scratch;
+};
+
+ComponentStoreState::ComponentStoreState() = default;
+ComponentStoreState::~ComponentStoreState() = default;
+
 ComponentStoreState& ComponentState(StoreBase& store) {
   auto& slot = store.state()->component_state;
   if (!slot) slot = std::make_shared<ComponentStoreState>();
@@ -444,12 +473,6 @@ ExternSort SortOf(const SortIdx& s) {
   return ExternSort::kFunc;
 }
 
-struct LowerScratch {
-  bool busy = false;
-  std::vector<uint64_t> flat, flat_results;
-  std::vector<uint32_t> lends;
-  std::vector<Val> params, results;
-};
 
 /// canon lower at run time: lift the guest's core arguments, call the target, lower back.
 Error CallLowered(StoreBase& store, CallerBase& caller, InstanceState* inst, Func::Impl* target,
@@ -653,49 +676,52 @@ Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t 
 
 Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* target,
                                              const CanonDef& c, const Spaces& sp) {
-  TypeRef type = c.type != nullptr ? c.type : target->type;
-  weft::FuncType core_type;
+  auto li = std::make_unique<LoweredImport>();
+  li->inst = inst;
+  li->target = target;
+  li->type = c.type != nullptr ? c.type : target->type;
+  li->enc = c.encoding;
+  const weft::FuncType* core_type = nullptr;
+  weft::FuncType computed;
   uint32_t type_id = 0;
   if (auto it = comp_.lower_info.find(&c); it != comp_.lower_info.end()) {
-    core_type = it->second.core_type;
+    core_type = &it->second.core_type;
     type_id = it->second.type_id;
+    li->result_kinds = &core_type->results;
   } else {
-    abi::FlatFuncType ft = abi::FlattenFuncType(type, /*lower=*/true);
-    core_type = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
-    type_id = store_.raw()->engine->InternType(weft::api::ToWasm(core_type));
+    abi::FlatFuncType ft = abi::FlattenFuncType(li->type, /*lower=*/true);
+    computed = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
+    type_id = store_.raw()->engine->InternType(weft::api::ToWasm(computed));
+    core_type = &computed;
+    li->own_results = computed.results;
+    li->result_kinds = &li->own_results;
   }
-  weft::Memory memory;
-  weft::Func realloc;
   if (c.memory >= 0) {
     if (static_cast<size_t>(c.memory) >= sp.core_memories.size()) {
       return Error::Make(ErrorCode::kInvalid, "canon lower: memory index out of range");
     }
-    memory = sp.core_memories[c.memory];
+    li->memory = sp.core_memories[c.memory];
   }
   if (c.realloc >= 0) {
     if (static_cast<size_t>(c.realloc) >= sp.core_funcs.size()) {
       return Error::Make(ErrorCode::kInvalid, "canon lower: realloc index out of range");
     }
-    realloc = sp.core_funcs[c.realloc];
+    li->realloc = sp.core_funcs[c.realloc];
   }
-  std::vector<ValKind> result_kinds = core_type.results;
-  abi::StringEncoding enc = c.encoding;
-  // Buffers reused across calls of this import; a nested call of the same import (possible
-  // only through funcrefs, since the instance cannot be re-entered) uses fresh ones.
-  auto scratch = std::make_shared<LowerScratch>();
-  HostCallback cb = [inst, target, type, memory, realloc, enc, result_kinds, scratch](
-                        CallerBase& caller, std::span<const weft::Val> args,
+  LoweredImport* l = li.get();
+  state_.lowered.push_back(std::move(li));
+  HostCallback cb = [l](CallerBase& caller, std::span<const weft::Val> args,
                         std::span<weft::Val> out) -> Error {
-    if (!inst->may_leave) return Trap("cannot leave component instance");
+    if (!l->inst->may_leave) return Trap("cannot leave component instance");
     LowerScratch local;
-    LowerScratch& sc = scratch->busy ? local : *scratch;
+    LowerScratch& sc = l->scratch.busy ? local : l->scratch;
     sc.busy = true;
-    Error e = CallLowered(*caller.store(), caller, inst, target, type, memory, realloc, enc,
-                          result_kinds, args, out, sc);
+    Error e = CallLowered(*caller.store(), caller, l->inst, l->target, l->type, l->memory,
+                          l->realloc, l->enc, *l->result_kinds, args, out, sc);
     sc.busy = false;
     return e;
   };
-  std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(core_type, std::move(cb));
+  std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(*core_type, std::move(cb));
   return weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host)));
 }
 

@@ -233,8 +233,16 @@ struct InstanceState {
   ResourceType Resolve(TypeRef node) const;
 };
 
+/// The run-time state of one `canon lower` in one instance (defined in
+/// component_instance.cc).
+struct LoweredImport;
+
 /// Per-store component state (StoreBase::State::component_state).
 struct ComponentStoreState {
+  ComponentStoreState();
+  ~ComponentStoreState();  // out of line: LoweredImport is complete there
+  /// One per lowered import instantiated in the store (their host functions point here).
+  std::vector<std::unique_ptr<LoweredImport>> lowered;
   /// Components instantiated in the store: their type arenas back every TypeRef here.
   std::vector<std::shared_ptr<const Component::Impl>> components;
   /// The prepared imports of the InstancePres instantiated here (their functions are used).
