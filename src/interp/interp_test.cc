@@ -368,5 +368,30 @@ TEST(Interp, EagerCompileAndCodeSharing) {
   EXPECT_EQ(r, 42u);
 }
 
+
+TEST(Interp, EqzOfAccumulatorFusedWithBranchAtCodeEnd) {
+  // local.get 0, local.get 0, i32.add, i32.eqz, br_if: the add leaves its result in the
+  // accumulator and eqz reads it (a one-operand comparison), so the lowering fuses eqz with
+  // the branch. It used to read a second operand word that eqz does not have: past the end
+  // of the code when eqz was its last instruction (ASan heap-buffer-overflow serving the
+  // componentize-js handler). Padding before it moves that end across the vector's capacity.
+  for (uint32_t pad = 0; pad < 96; ++pad) {
+    Bytes body;
+    for (uint32_t i = 0; i < pad / 3; ++i) body.insert(body.end(), {0x41, 1, 0x21, 1});  // i32.const 1, local.set 1
+    for (uint32_t i = 0; i < pad % 3; ++i) body.insert(body.end(), {0x20, 0, 0x21, 1});  // local.get 0, local.set 1
+    body.insert(body.end(), {0x02, 0x40,                          // block
+                             0x20, 0, 0x20, 0, 0x6a, 0x45,        // (a + a) == 0
+                             0x0d, 0,                             // br_if 0
+                             0x41, 7, 0x0f,                       // return 7
+                             0x0b, 0x41, 9, 0x0b});               // end, 9
+    Harness h(Assemble({{{I32}, {I32}, {1, 1, I32}, body}}, false));
+    uint64_t r = 0;
+    EXPECT_EQ(h.Call(0, {0}, &r), TrapCode::kNone);
+    EXPECT_EQ(r, 9u) << pad;
+    EXPECT_EQ(h.Call(0, {1}, &r), TrapCode::kNone);
+    EXPECT_EQ(r, 7u) << pad;
+  }
+}
+
 }  // namespace
 }  // namespace weft::interp

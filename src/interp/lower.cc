@@ -804,7 +804,9 @@ class Lowerer {
         (last_variant_ == 1 || last_variant_ == 2)) {
       // The comparison read one operand from the accumulator: fuse it with the jump too.
       IOp cmp = last_iop_;
-      uint32_t other = code()[last_op_ + (last_variant_ == 1 ? 4 : 3)];
+      // i32.eqz has no second operand word: reading one would run past the code's end.
+      uint32_t other =
+          last_iop_ == IOp::kI32Eqz ? kNone : code()[last_op_ + (last_variant_ == 1 ? 4 : 3)];
       if (last_variant_ == 2) cmp = Mirror(cmp);
       IOp fused = cmp == IOp::kI32Eqz ? IOp::kInvalid : AccJump(FusedJump(cmp, if_true));
       if (fused != IOp::kInvalid || (last_iop_ == IOp::kI32Eqz && last_variant_ == 1)) {
