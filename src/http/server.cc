@@ -588,6 +588,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       SimpleResponse(status, message, {});
       resp_state_ = RespState::kDone;
       EndRequest();
+    } else if (resp_state_ == RespState::kStarted) {
+      // The request is invalid (too large, broken framing, stalled): a response already
+      // under way is cut, so the client cannot take it for a complete answer to a request
+      // the handler saw only part of. Close() fails the reader and wakes it.
+      conn_error_ = "request body failed: " + message;
+      Close();
+      return;
     }
     WakeReader();
   }

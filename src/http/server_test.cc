@@ -797,6 +797,47 @@ TEST(HttpServer, BodyTooLargeGets413BothWays) {
   EXPECT_EQ(failed_reads.load(), 1);
 }
 
+TEST(HttpServer, BodyFailureAfterResponseStartCutsTheResponse) {
+  // The handler starts a streamed response, then reads the body, and on its failure writes
+  // more and finishes, as the echo guest does. A body crossing the limit (or broken chunked
+  // framing) makes the request invalid: the client must see a cut response, not a complete
+  // 200 built from part of its body (chaos.py found the complete one).
+  ServerConfig cfg;
+  cfg.max_body_bytes = 100;
+  TestServer ts(cfg, [&](Request r, std::shared_ptr<ResponseSink> s, asio::io_context&) {
+    ResponseHead head;
+    head.status = 200;
+    std::shared_ptr<BodyWriter> w = s->Start(std::move(head));
+    (void)w->Write(std::span(reinterpret_cast<const uint8_t*>("started\n"), 8));
+    struct Go {
+      static void Read(std::shared_ptr<BodyReader> b, std::shared_ptr<BodyWriter> w) {
+        for (;;) {
+          std::vector<uint8_t> out;
+          auto st = b->Read(4096, out);
+          if (st.kind != BodyStatus::kOk) {
+            (void)w->Write(std::span(reinterpret_cast<const uint8_t*>("end\n"), 4));
+            (void)w->Finish({});
+            return;
+          }
+          if (out.empty()) return b->Wait([b, w] { Read(b, w); });
+        }
+      }
+    };
+    Go::Read(r.body, w);
+  });
+  for (std::string bad : {std::string("40\r\n") + std::string(64, 'a') + "\r\n40\r\n" +
+                              std::string(64, 'b') + "\r\n",
+                          std::string("zz\r\n")}) {
+    Client c(ts.port());
+    ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    std::this_thread::sleep_for(30ms);  // the response starts first
+    ASSERT_TRUE(c.Send(bad));
+    auto r = c.Read();
+    EXPECT_FALSE(r.has_value()) << bad << ": got a complete " << r->status << " " << r->body;
+    EXPECT_TRUE(c.WaitClosed());
+  }
+}
+
 TEST(HttpServer, HeaderReadTimeoutAndIdleTimeout) {
   ServerConfig cfg;
   cfg.header_read_timeout = 300ms;
