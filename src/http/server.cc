@@ -52,6 +52,8 @@ constexpr uint64_t kMaxDiscard = 1 << 20;
 // destroys the response at the client.
 constexpr auto kLinger = std::chrono::milliseconds(2000);
 constexpr size_t kMaxLingerBytes = 1 << 20;
+// After a loop stops, how long its ready handlers may run before the handler is dropped.
+constexpr auto kShutdownPollBudget = std::chrono::milliseconds(100);
 
 std::atomic<uint64_t> g_next_request_id{1};
 
@@ -1235,7 +1237,12 @@ Error Server::Run(bool handle_signals) {
     if (loop.signals) loop.signals->cancel(ignored);
     loop.CloseAll();
     loop.io.restart();
-    loop.io.poll();
+    // Bounded: a handler may keep posting work to its loop (a busy guest yielding at every
+    // epoch tick re-posts its resume), and poll() runs what is posted meanwhile too, so an
+    // unbounded poll here never returned. Dropping the handler stops such work.
+    for (auto until = Clock::now() + kShutdownPollBudget; Clock::now() < until;) {
+      if (loop.io.poll_one() == 0) break;
+    }
     loop.handler = nullptr;
     loop.io.restart();
     loop.io.poll();
