@@ -136,6 +136,28 @@ class Origin:
                     c.sendall(b"2\r\nx\n\r\n")
                 c.sendall(b"0\r\n\r\n")
                 c.close()
+            elif path == "/hugehead":
+                c.sendall(b"HTTP/1.1 200 OK\r\nx-big: " + b"h" * 2000000 + b"\r\n\r\n")
+                c.close()
+            elif path == "/badchunk":
+                c.sendall(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                          b"5\r\nhello\r\nzz\r\n")
+                c.close()
+            elif path == "/http10":
+                c.sendall(b"HTTP/1.0 200 OK\r\n\r\nto the close\n")
+                c.close()
+            elif path == "/continue":
+                c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nok\n")
+                c.close()
+            elif path == "/smuggle":
+                c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n"
+                          b"content-length: 9\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+                c.close()
+            elif path == "/endless":
+                c.sendall(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                piece = b"%x\r\n%s\r\n" % (60000, b"e" * 60000)
+                while not self.stop_ev.is_set():
+                    c.sendall(piece)
             else:
                 c.sendall(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
                 c.close()
@@ -647,8 +669,9 @@ def a_expect_continue_vanish(rng, port, ctx):
 
 
 def a_fetch_bad_origin(rng, port, ctx):
-    path = rng.choice(["/stall", "/reset", "/partial", "/garbage", "/slowbody", "/nothing"])
-    if path == "/stall" and ctx["no_timeout"] and not ctx.get("stopping_load"):
+    path = rng.choice(["/stall", "/reset", "/partial", "/garbage", "/slowbody", "/nothing",
+                       "/hugehead", "/badchunk", "/http10", "/continue", "/smuggle", "/endless"])
+    if path in ("/stall", "/endless") and ctx["no_timeout"] and not ctx.get("stopping_load"):
         path = "/reset"
     origin = rng.choice([f"127.0.0.1:{ctx['origin']}", f"127.0.0.1:{ctx['closed_port']}"])
     if rng.random() < 0.3:
@@ -662,7 +685,7 @@ def a_fetch_bad_origin(rng, port, ctx):
                 timeout=max(0.2, dl(ctx, ctx["timeout_s"] * 2 + 3) - time.monotonic()))
     if r is None:
         return
-    if r[0] == 200 and path in ("/reset", "/garbage", "/stall"):
+    if r[0] == 200 and path in ("/reset", "/garbage", "/stall", "/hugehead", "/smuggle"):
         fail(f"/fetch {path} answered 200 {r[1][:80]!r}")
 
 
