@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "platform/memory.h"
@@ -38,8 +39,10 @@ std::unique_ptr<MemoryImage> MemoryImage::Create(size_t bytes) {
     close(fd);
     return nullptr;
   }
-  return std::unique_ptr<MemoryImage>(
+  auto image = std::unique_ptr<MemoryImage>(
       new MemoryImage(fd, size, next_image_id.fetch_add(1, std::memory_order_relaxed)));
+  if (size <= MemorySlot::kKeepResidentBytes) image->copy_.assign(size, 0);
+  return image;
 }
 
 MemoryImage::~MemoryImage() { close(fd_); }
@@ -50,6 +53,7 @@ bool MemoryImage::Write(size_t offset, std::span<const uint8_t> data) {
     ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
+    if (!copy_.empty()) std::memcpy(copy_.data() + offset, data.data(), static_cast<size_t>(n));
     data = data.subspan(static_cast<size_t>(n));
     offset += static_cast<size_t>(n);
   }
@@ -135,6 +139,19 @@ MemorySlot* MemorySlot::Acquire(size_t reserve_bytes, size_t accessible_bytes,
 
 bool MemorySlot::Prepare(size_t accessible_bytes, const MemoryImage* image) {
   uint64_t want = image != nullptr ? image->id() : 0;
+  if (dirty_ != 0) {
+    // Same image (or none) with its bytes at hand: copy and zero in place, no page faults.
+    // Otherwise drop the pages as Release would have.
+    const uint8_t* copy = image != nullptr ? image->resident_copy() : nullptr;
+    if (image_id_ == want && (want == 0 || copy != nullptr)) {
+      size_t from_image = std::min(image_size_, dirty_);
+      if (from_image != 0) std::memcpy(base_, copy, from_image);
+      std::memset(base_ + from_image, 0, dirty_ - from_image);
+    } else if (madvise(base_, dirty_, MADV_DONTNEED) != 0) {
+      return false;
+    }
+    dirty_ = 0;
+  }
   if (image_id_ != want) {
     if (image_size_ != 0) {
       // Anonymous zero pages over the old image; they stay accessible like the image was.
@@ -186,14 +203,21 @@ bool MemorySlot::DropImage() {
 }
 
 void MemorySlot::Release() {
-  // MADV_DONTNEED on a private mapping: anonymous pages come back as zeros, file pages as the
-  // file's (the image's) contents. The cost is in the pages the memory touched, not its size.
-  bool reset = accessible_ == 0 || madvise(base_, accessible_, MADV_DONTNEED) == 0;
-  if (!reset || pool_destroyed || pool.free.size() >= kMaxFreePerThread) {
+  if (pool_destroyed || pool.free.size() >= kMaxFreePerThread) {
     Unmap();
     delete this;
     return;
   }
+  // MADV_DONTNEED on a private mapping: anonymous pages come back as zeros, file pages as the
+  // file's (the image's) contents. The cost is in the pages the memory touched, not its size.
+  // The first kKeepResidentBytes are left for Prepare to reset (the file comment says why).
+  size_t keep = std::min(accessible_, kKeepResidentBytes);
+  if (accessible_ > keep && madvise(base_ + keep, accessible_ - keep, MADV_DONTNEED) != 0) {
+    Unmap();
+    delete this;
+    return;
+  }
+  dirty_ = keep;
   pool.free.push_back(this);
 }
 

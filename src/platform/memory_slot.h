@@ -3,14 +3,19 @@
 // calling thread's pool, so instantiation costs no mmap/munmap once the pool is warm. A slot
 // handed out has [0, accessible) readable and writable, holding the image's bytes (or zeros)
 // with zeros after them, and [accessible, reserved) inaccessible. Returning a slot drops its
-// pages with madvise(MADV_DONTNEED): anonymous pages read back as zeros and image pages as the
-// image again, so a reused slot needs no copy. Pools are per thread: no locks.
+// pages past the first kKeepResidentBytes with madvise(MADV_DONTNEED): anonymous pages read
+// back as zeros and image pages as the image again. The first kKeepResidentBytes stay
+// resident and are reset when the slot is next acquired, by copying the image's bytes and
+// zeroing the rest (cheaper for small memories than dropping the pages and faulting them back
+// in); a slot acquired for another image, or with an image too big to keep a copy of, drops
+// them instead. Pools are per thread: no locks.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 namespace weft::platform {
 
@@ -32,6 +37,9 @@ class MemoryImage {
   bool Write(size_t offset, std::span<const uint8_t> data);
 
   size_t size() const { return size_; }  ///< A multiple of the page size.
+  /// The image's bytes in process memory (size() of them), kept for images of at most
+  /// MemorySlot::kKeepResidentBytes so reused slots can be reset by copying; else null.
+  const uint8_t* resident_copy() const { return copy_.empty() ? nullptr : copy_.data(); }
   /// Unique for the process's life (never reused, unlike addresses): slots remember which
   /// image they hold by this id.
   uint64_t id() const { return id_; }
@@ -42,6 +50,7 @@ class MemoryImage {
   int fd_;
   size_t size_;
   uint64_t id_;
+  std::vector<uint8_t> copy_;  ///< see resident_copy()
 };
 
 /// A reserved address range for one linear memory (see the file comment).
@@ -73,6 +82,10 @@ class MemorySlot {
 
   /// Free slots kept per thread beyond which returned slots are unmapped.
   static constexpr size_t kMaxFreePerThread = 32;
+  /// Bytes at the start of a returned slot kept resident and reset by copying/zeroing on
+  /// reuse instead of dropped (wasmtime's "linear_memory_keep_resident"). One wasm page: a
+  /// memset of 64 KiB costs less than dropping and re-faulting the few pages a request touches.
+  static constexpr size_t kKeepResidentBytes = 64 * 1024;
   /// The calling thread's pool: slots now free in it, and reservations (mmaps) it has made
   /// (a reused slot adds none).
   static size_t FreeInThisThread();
@@ -89,6 +102,9 @@ class MemorySlot {
   size_t accessible_ = 0;  ///< [0, accessible_) is PROT_READ|PROT_WRITE
   uint64_t image_id_ = 0;
   size_t image_size_ = 0;  ///< bytes of [0, ...) mapped from the image file
+  /// [0, dirty_) was kept resident by Release and still holds the last user's bytes: Prepare
+  /// resets it before anything else (it is readable and writable).
+  size_t dirty_ = 0;
 };
 
 }  // namespace weft::platform
