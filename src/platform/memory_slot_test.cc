@@ -217,6 +217,71 @@ TEST(MemoryImage, SlotOutlivesImageAndDropImage) {
   t->Release();
 }
 
+TEST(MemoryImage, KeptResidentPartIsResetOnReuse) {
+  // The first kKeepResidentBytes of a returned slot stay mapped and are reset on reuse by
+  // copying; the rest is dropped. Dirty both, and the image part, then reuse the slot for the
+  // same image, another image, and an image too big to keep a copy of.
+  const size_t kSize = 3 * kMiB + 192 * kKiB;  // no other test's slots have this size
+  const size_t kKeep = MemorySlot::kKeepResidentBytes;
+  const size_t kAccessible = kKeep + 128 * kKiB;
+  auto image = MemoryImage::Create(8192);
+  auto other = MemoryImage::Create(4096);
+  auto big = MemoryImage::Create(kKeep + 4096);
+  ASSERT_NE(image, nullptr);
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(big, nullptr);
+  EXPECT_NE(image->resident_copy(), nullptr);
+  EXPECT_EQ(big->resident_copy(), nullptr);
+  const uint8_t a_bytes[] = {'a', 'b', 'c'};
+  const uint8_t o_bytes[] = {'x', 'y'};
+  ASSERT_TRUE(image->Write(5000, a_bytes));
+  ASSERT_TRUE(other->Write(10, o_bytes));
+  ASSERT_TRUE(big->Write(kKeep + 100, a_bytes));
+  ASSERT_TRUE(big->Write(7, o_bytes));
+
+  MemorySlot* s = MemorySlot::Acquire(kSize, kAccessible, image.get());
+  ASSERT_NE(s, nullptr);
+  uint8_t* base = s->base();
+  auto dirty = [&] { std::memset(base, 0xcd, s->accessible()); };
+  auto expect = [&](const uint8_t* bytes, size_t at, size_t n) {
+    EXPECT_EQ(std::memcmp(base + at, bytes, n), 0);
+    EXPECT_TRUE(AllZero(base, at));
+    EXPECT_TRUE(AllZero(base + at + n, kAccessible - at - n));
+  };
+  dirty();
+  s->Release();
+  s = MemorySlot::Acquire(kSize, kAccessible, image.get());  // same image: copied back
+  ASSERT_EQ(s->base(), base);
+  expect(a_bytes, 5000, 3);
+  dirty();
+  s->Release();
+  s = MemorySlot::Acquire(kSize, kAccessible, other.get());  // another image: remapped
+  ASSERT_EQ(s->base(), base);
+  EXPECT_EQ(s->image_id(), other->id());
+  expect(o_bytes, 10, 2);
+  dirty();
+  s->Release();
+  s = MemorySlot::Acquire(kSize, kAccessible, big.get());  // no copy kept: dropped
+  ASSERT_EQ(s->base(), base);
+  EXPECT_EQ(std::memcmp(base + 7, o_bytes, 2), 0);
+  EXPECT_EQ(std::memcmp(base + kKeep + 100, a_bytes, 3), 0);
+  dirty();
+  s->Release();
+  s = MemorySlot::Acquire(kSize, kAccessible, big.get());  // the same, again
+  ASSERT_EQ(s->base(), base);
+  EXPECT_EQ(std::memcmp(base + 7, o_bytes, 2), 0);
+  EXPECT_TRUE(AllZero(base + 9, kKeep + 100 - 9));
+  EXPECT_EQ(std::memcmp(base + kKeep + 100, a_bytes, 3), 0);
+  EXPECT_TRUE(AllZero(base + kKeep + 103, kAccessible - kKeep - 103));
+  dirty();
+  s->Release();
+  s = MemorySlot::Acquire(kSize, 64 * kKiB, nullptr);  // no image, smaller: zeros
+  ASSERT_EQ(s->base(), base);
+  EXPECT_TRUE(AllZero(base, 64 * kKiB));
+  EXPECT_FALSE(Readable(base + 64 * kKiB));
+  s->Release();
+}
+
 TEST(MemorySlot, ThreadsHaveTheirOwnPools) {
   MemorySlot* mine = MemorySlot::Acquire(1 * kMiB, 64 * kKiB, nullptr);
   ASSERT_NE(mine, nullptr);
