@@ -6,6 +6,7 @@
 // typed C++ host functions convert to and from it at compile time (component.h).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -92,6 +93,20 @@ struct CoreExternDesc {
   TypeRef func_type = nullptr;  ///< kCoreFunc, for kind 0
 };
 
+/// A memo of a value type's canonical-ABI layout (size, alignment, flat count), filled by
+/// src/component/abi.cc on first use. Types are immutable once built and shared between
+/// threads; the layout is a pure function of the node, so racing first uses store the same
+/// word (relaxed atomics suffice). Copies start empty.
+struct AbiLayoutMemo {
+  mutable std::atomic<uint64_t> word{0};  ///< 0 = not computed yet
+  AbiLayoutMemo() = default;
+  AbiLayoutMemo(const AbiLayoutMemo&) {}
+  AbiLayoutMemo& operator=(const AbiLayoutMemo&) {
+    word.store(0, std::memory_order_relaxed);
+    return *this;
+  }
+};
+
 /// One node of the type tree. Which fields are meaningful depends on `kind`:
 /// - kList, kOption: `elem`. kOwn, kBorrow: `elem` is the kResource type.
 /// - kStream, kFuture: `elem` (may be null).
@@ -126,6 +141,9 @@ struct Type {
   std::vector<CoreExternDesc> core_exports;
   std::vector<CoreValType> core_params;
   std::vector<CoreValType> core_results;
+  /// Canonical ABI layout memo (value types only; not part of the type's meaning). Mutating
+  /// a node after its layout was used is not allowed (nodes are immutable once published).
+  AbiLayoutMemo abi_layout;
 };
 
 /// The WIT keyword of a value kind ("u32", "string", "list", "own"); "non-value type" for

@@ -69,7 +69,7 @@ TypeRef CasePayload(TypeRef t, size_t i) {
 /// discriminant_type: u8 up to 256 cases, u16 up to 65536, else u32.
 uint32_t DiscriminantSize(size_t n) { return n <= 256 ? 1 : n <= 65536 ? 2 : 4; }
 
-uint32_t MaxCaseAlignment(TypeRef t) {
+uint32_t ComputeMaxCaseAlignment(TypeRef t) {
   uint32_t a = 1;
   for (size_t i = 0, n = CaseCount(t); i < n; ++i) {
     if (TypeRef p = CasePayload(t, i)) a = std::max(a, Alignment(p));
@@ -77,11 +77,60 @@ uint32_t MaxCaseAlignment(TypeRef t) {
   return a;
 }
 
+// --- Layout memo (Type::abi_layout): size | alignment | max case alignment | flat count.
+// Computed once per node from its children's memos, so every query is O(1) after the first.
+
+constexpr uint64_t kMemoValid = uint64_t{1} << 63;
+constexpr uint32_t kMemoFlatMax = (1u << 15) - 1;  // saturates: only "> 16" matters beyond
+
+uint32_t ComputeAlignment(TypeRef t);
+uint32_t ComputeElemSize(TypeRef t);
+uint32_t ComputeFlatCount(TypeRef t);
+
+struct Layout {
+  uint32_t size;
+  uint8_t align;
+  uint8_t case_align;
+  uint32_t flat;
+};
+
+[[gnu::noinline]] Layout FillLayout(TypeRef t) {
+  Layout l;
+  l.size = ComputeElemSize(t);
+  l.align = static_cast<uint8_t>(ComputeAlignment(t));
+  switch (t->kind) {
+    case TypeKind::kVariant:
+    case TypeKind::kEnum:
+    case TypeKind::kOption:
+    case TypeKind::kResult: l.case_align = static_cast<uint8_t>(ComputeMaxCaseAlignment(t)); break;
+    default: l.case_align = 1;
+  }
+  l.flat = std::min(ComputeFlatCount(t), kMemoFlatMax);
+  const uint64_t word = kMemoValid | uint64_t{l.size} | (uint64_t{l.align} << 32) |
+                        (uint64_t{l.case_align} << 40) | (uint64_t{l.flat} << 48);
+  t->abi_layout.word.store(word, std::memory_order_relaxed);
+  return l;
+}
+
+inline Layout GetLayout(TypeRef t) {
+  const uint64_t w = t->abi_layout.word.load(std::memory_order_relaxed);
+  if (w & kMemoValid) [[likely]] {
+    return Layout{static_cast<uint32_t>(w), static_cast<uint8_t>(w >> 32),
+                  static_cast<uint8_t>(w >> 40), static_cast<uint32_t>((w >> 48) & kMemoFlatMax)};
+  }
+  return FillLayout(t);
+}
+
+uint32_t MaxCaseAlignment(TypeRef t) { return GetLayout(t).case_align; }
+uint32_t FlatCount(TypeRef t) { return GetLayout(t).flat; }
+
 uint32_t FlagsSize(size_t n) { return n <= 8 ? 1 : n <= 16 ? 2 : 4; }
 uint32_t FlagsMask(size_t n) { return n >= 32 ? 0xffffffffu : (uint32_t{1} << n) - 1; }
 
-/// Number of flat core values of `t` (length of flatten_type).
-uint32_t FlatCount(TypeRef t) {
+uint32_t FlatCount(TypeRef t);
+
+/// Number of flat core values of `t` (length of flatten_type), from the children's memos.
+uint32_t ComputeFlatCount(TypeRef t) {
   switch (t->kind) {
     case TypeKind::kString:
     case TypeKind::kList: return 2;
@@ -867,7 +916,9 @@ size_t ValidUtf8Prefix(const uint8_t* p, size_t n) {
 // ---------------------------------------------------------------------------------------------
 // Layout.
 
-uint32_t Alignment(TypeRef t) {
+namespace {
+
+uint32_t ComputeAlignment(TypeRef t) {
   switch (t->kind) {
     case TypeKind::kBool:
     case TypeKind::kS8:
@@ -883,13 +934,13 @@ uint32_t Alignment(TypeRef t) {
     case TypeKind::kEnum:
     case TypeKind::kOption:
     case TypeKind::kResult:
-      return std::max(DiscriminantSize(CaseCount(t)), MaxCaseAlignment(t));
+      return std::max(DiscriminantSize(CaseCount(t)), ComputeMaxCaseAlignment(t));
     case TypeKind::kFlags: return FlagsSize(t->labels.size());
     default: return 4;  // 32-bit ints, f32, char, string, list, handles, error-context
   }
 }
 
-uint32_t ElemSize(TypeRef t) {
+uint32_t ComputeElemSize(TypeRef t) {
   switch (t->kind) {
     case TypeKind::kBool:
     case TypeKind::kS8:
@@ -907,17 +958,22 @@ uint32_t ElemSize(TypeRef t) {
     case TypeKind::kEnum:
     case TypeKind::kOption:
     case TypeKind::kResult: {
-      uint64_t s = AlignTo(DiscriminantSize(CaseCount(t)), MaxCaseAlignment(t));
+      uint64_t s = AlignTo(DiscriminantSize(CaseCount(t)), ComputeMaxCaseAlignment(t));
       uint32_t cs = 0;
       for (size_t i = 0, n = CaseCount(t); i < n; ++i) {
         if (TypeRef p = CasePayload(t, i)) cs = std::max(cs, ElemSize(p));
       }
-      return static_cast<uint32_t>(AlignTo(s + cs, Alignment(t)));
+      return static_cast<uint32_t>(AlignTo(s + cs, ComputeAlignment(t)));
     }
     case TypeKind::kFlags: return FlagsSize(t->labels.size());
     default: return 4;
   }
 }
+
+}  // namespace
+
+uint32_t Alignment(TypeRef t) { return GetLayout(t).align; }
+uint32_t ElemSize(TypeRef t) { return GetLayout(t).size; }
 
 // ---------------------------------------------------------------------------------------------
 // Flattening.
