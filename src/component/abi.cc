@@ -36,7 +36,8 @@ std::string Hex(uint64_t v) {
 
 uint32_t Low32(uint64_t v) { return static_cast<uint32_t>(v); }
 
-uint64_t AlignTo(uint64_t p, uint32_t a) { return (p + a - 1) / a * a; }
+/// Canonical ABI alignments are powers of two (1, 2, 4, 8): a mask, not a division.
+uint64_t AlignTo(uint64_t p, uint32_t a) { return (p + a - 1) & ~(uint64_t{a} - 1); }
 
 uint32_t CanonNan32(uint32_t b) {
   return ((b & 0x7f800000) == 0x7f800000 && (b & 0x7fffff) != 0) ? kCanonicalNan32 : b;
@@ -218,7 +219,7 @@ struct Cx {
     mem = env.Memory();
     if (!r) return r;
     uint32_t p = *r;
-    if (p % align != 0) {
+    if ((p & (align - 1)) != 0) {
       return Trap(std::string("realloc returned ") + Hex(p) + " for " + what +
                   ", which is not aligned to " + std::to_string(align));
     }
@@ -231,7 +232,7 @@ struct Cx {
   }
 
   Error CheckRange(uint64_t p, uint64_t size, uint32_t align, const char* what) {
-    if (p % align != 0) {
+    if ((p & (align - 1)) != 0) {
       return Trap(std::string(what) + " pointer " + Hex(p) + " is not aligned to " +
                   std::to_string(align));
     }
@@ -493,6 +494,8 @@ Error StoreStringIntoRange(Cx& cx, std::string_view s, uint32_t& out_ptr, uint32
 
 Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out);
 
+bool TryLoadScalar(Cx& cx, TypeRef t, uint64_t ptr, Val& out);
+
 Error LoadListFromRange(Cx& cx, TypeRef elem, uint32_t ptr, uint32_t length, Val& out) {
   const uint32_t size = ElemSize(elem);
   const uint64_t byte_length = uint64_t{length} * size;
@@ -514,7 +517,8 @@ Error LoadListFromRange(Cx& cx, TypeRef elem, uint32_t ptr, uint32_t length, Val
   out.str.clear();
   out.items.resize(length);
   for (uint32_t i = 0; i < length; ++i) {
-    WEFT_TRY(LoadAt(cx, elem, uint64_t{ptr} + uint64_t{i} * size, out.items[i]));
+    const uint64_t at = uint64_t{ptr} + uint64_t{i} * size;
+    if (!TryLoadScalar(cx, elem, at, out.items[i])) WEFT_TRY(LoadAt(cx, elem, at, out.items[i]));
   }
   return Error::Ok();
 }
@@ -563,6 +567,33 @@ void Reset(Val& out, TypeKind k) {
   }
 }
 
+/// LoadAt for the kinds that cannot trap (integers, bool, floats), without the Error
+/// round trip of a call per element/field: false (and `out` untouched) for other kinds.
+inline bool TryLoadScalar(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
+  uint64_t bits;
+  switch (t->kind) {
+    case TypeKind::kBool: bits = cx.Ld(ptr, 1) != 0; break;
+    case TypeKind::kU8: bits = cx.Ld(ptr, 1); break;
+    case TypeKind::kU16: bits = cx.Ld(ptr, 2); break;
+    case TypeKind::kU32: bits = cx.Ld(ptr, 4); break;
+    case TypeKind::kU64:
+    case TypeKind::kS64: bits = cx.Ld(ptr, 8); break;
+    case TypeKind::kS8: bits = static_cast<uint64_t>(int64_t{static_cast<int8_t>(cx.Ld(ptr, 1))}); break;
+    case TypeKind::kS16:
+      bits = static_cast<uint64_t>(int64_t{static_cast<int16_t>(cx.Ld(ptr, 2))});
+      break;
+    case TypeKind::kS32:
+      bits = static_cast<uint64_t>(int64_t{static_cast<int32_t>(cx.Ld(ptr, 4))});
+      break;
+    case TypeKind::kF32: bits = CanonNan32(static_cast<uint32_t>(cx.Ld(ptr, 4))); break;
+    case TypeKind::kF64: bits = CanonNan64(cx.Ld(ptr, 8)); break;
+    default: return false;
+  }
+  Reset(out, t->kind);
+  out.bits = bits;
+  return true;
+}
+
 Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
   Reset(out, t->kind);
   switch (t->kind) {
@@ -598,7 +629,7 @@ Error LoadAt(Cx& cx, TypeRef t, uint64_t ptr, Val& out) {
       for (size_t i = 0; i < t->fields.size(); ++i) {
         TypeRef ft = t->fields[i].type;
         ptr = AlignTo(ptr, Alignment(ft));
-        WEFT_TRY(LoadAt(cx, ft, ptr, out.items[i]));
+        if (!TryLoadScalar(cx, ft, ptr, out.items[i])) WEFT_TRY(LoadAt(cx, ft, ptr, out.items[i]));
         ptr += ElemSize(ft);
       }
       return Error::Ok();

@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace weft::component {
 
@@ -358,6 +361,32 @@ TEST(AbiLayout, PrimitivesAndSmallAggregates) {
   EXPECT_EQ(Sig(ty.Option(ty.P(kU64))), "iI");
   EXPECT_EQ(Sig(ty.Result(nullptr, nullptr)), "i");
   EXPECT_EQ(ElemSize(ty.Result(nullptr, nullptr)), 1u);
+}
+
+// The layout memo (Type::abi_layout) must give what the recursive definitions give, for a
+// copy of a node (whose memo starts empty) and when threads ask for a fresh node's layout at
+// once (relaxed atomics: racing first uses store the same word).
+TEST(AbiLayout, MemoIsStableAcrossCopiesAndThreads) {
+  Types ty;
+  // record {a: u8, v: variant {x(f32), y(u64)}, s: string}: 1, pad to 8, 16 (u8 disc + pad
+  // + u64), 8 -> 32 bytes, alignment 8; flat i32 + (i32, i64) + (i32, i32) = 5 values.
+  TypeRef vf = ty.Variant({{"x", ty.P(kF32)}, {"y", ty.P(kU64)}});
+  TypeRef rec = ty.Record({{"a", ty.P(kU8)}, {"v", vf}, {"s", ty.P(kString)}});
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      if (ElemSize(rec) != 32 || Alignment(rec) != 8 || Sig(rec) != "iiIii") bad.fetch_add(1);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(ElemSize(vf), 16u);
+  Type copy = *rec;  // a copy computes its own memo
+  EXPECT_EQ(copy.abi_layout.word.load(), 0u);
+  EXPECT_EQ(ElemSize(&copy), 32u);
+  EXPECT_EQ(Alignment(&copy), 8u);
+  EXPECT_NE(copy.abi_layout.word.load(), 0u);
 }
 
 TEST(AbiFlatten, FuncTypes) {
