@@ -85,10 +85,40 @@ ResourceType InstanceState::Resolve(TypeRef node) const {
 }
 
 struct LowerScratch {
-  bool busy = false;
   std::vector<uint64_t> flat, flat_results;
   std::vector<uint32_t> lends;
   std::vector<Val> params, results;
+};
+
+/// Borrows a LowerScratch from a per-thread free list for one lowered call, so that its
+/// buffers are reused across imports and across stores (a server makes a store per request:
+/// per-import buffers would start empty every request). Calls that are in flight at once on
+/// a thread (nested, or suspended on fibers) each hold their own.
+class ScratchLease {
+ public:
+  ScratchLease() {
+    std::vector<std::unique_ptr<LowerScratch>>& pool = Pool();
+    if (pool.empty()) {
+      sc_ = std::make_unique<LowerScratch>();
+    } else {
+      sc_ = std::move(pool.back());
+      pool.pop_back();
+    }
+  }
+  ~ScratchLease() {
+    std::vector<std::unique_ptr<LowerScratch>>& pool = Pool();
+    if (pool.size() < 16) pool.push_back(std::move(sc_));
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  LowerScratch& operator*() { return *sc_; }
+
+ private:
+  static std::vector<std::unique_ptr<LowerScratch>>& Pool() {
+    thread_local std::vector<std::unique_ptr<LowerScratch>> pool;
+    return pool;
+  }
+  std::unique_ptr<LowerScratch> sc_;
 };
 
 /// Everything a lowered import's host function needs, in one object owned by the store's
@@ -105,9 +135,6 @@ struct LoweredImport {
   /// alive) or `own_results`.
   const std::vector<ValKind>* result_kinds = nullptr;
   std::vector<ValKind> own_results;
-  /// Buffers reused across calls of this import; a nested call of the same import (possible
-  /// only through funcrefs, since the instance cannot be re-entered) uses fresh ones.
-  LowerScratch scratch;
 };
 
 ComponentStoreState::ComponentStoreState() = default;
@@ -358,7 +385,16 @@ Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> pa
                                                    "` is a host function re-exported by the "
                                                    "component; call it directly");
     }
-    results.assign(f->type->result != nullptr ? 1 : 0, Val{});
+    // Emptied in place (not replaced by fresh Vals) so that the caller's reused buffers keep
+    // their capacity; a host function that sets no result still fails the check below.
+    results.resize(f->type->result != nullptr ? 1 : 0);
+    for (Val& r : results) {
+      r.kind = TypeKind::kBool;
+      r.bits = 0;
+      r.str.clear();
+      r.items.clear();
+      r.resource = {};
+    }
     HostContext cx(*caller);
     WEFT_TRY(f->host->func(cx, params, results));
     if (f->type->result != nullptr) {
@@ -713,13 +749,9 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
   HostCallback cb = [l](CallerBase& caller, std::span<const weft::Val> args,
                         std::span<weft::Val> out) -> Error {
     if (!l->inst->may_leave) return Trap("cannot leave component instance");
-    LowerScratch local;
-    LowerScratch& sc = l->scratch.busy ? local : l->scratch;
-    sc.busy = true;
-    Error e = CallLowered(*caller.store(), caller, l->inst, l->target, l->type, l->memory,
-                          l->realloc, l->enc, *l->result_kinds, args, out, sc);
-    sc.busy = false;
-    return e;
+    ScratchLease sc;
+    return CallLowered(*caller.store(), caller, l->inst, l->target, l->type, l->memory,
+                       l->realloc, l->enc, *l->result_kinds, args, out, *sc);
   };
   std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(*core_type, std::move(cb));
   return weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host)));
