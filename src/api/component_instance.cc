@@ -114,7 +114,9 @@ class ScratchLease {
   LowerScratch& operator*() { return *sc_; }
 
  private:
-  static std::vector<std::unique_ptr<LowerScratch>>& Pool() {
+  // Not inlined: the pool's address must be looked up again after the call (a fiber may, in
+  // principle, resume on another thread), not kept from before it.
+  [[gnu::noinline]] static std::vector<std::unique_ptr<LowerScratch>>& Pool() {
     thread_local std::vector<std::unique_ptr<LowerScratch>> pool;
     return pool;
   }
