@@ -168,8 +168,11 @@ def test_access_log_and_guest_output():
         status, body, _ = s.get("/stdout")
         check(status == 200, f"/stdout status {status}")
         check(wait_for(lambda: "to stdout" in s.stdout_text()), "guest stdout missing")
+        # The access log line is written when the exchange ends, which may be just after the
+        # client has read the response.
+        check(wait_for(lambda: instance_of(s, "/stdout") is not None),
+              "no access log line: " + s.stderr_text())
         inst = instance_of(s, "/stdout")
-        check(inst is not None, "no access log line: " + s.stderr_text())
         check(f"[instance {inst}] to stdout" in s.stdout_text(),
               "stdout line not prefixed: " + s.stdout_text())
         check(f"[instance {inst}] to stderr" in s.stderr_text(),
