@@ -50,6 +50,9 @@ StartServer() {
   shift
   local port=
   if [[ $host == weft ]]; then
+    # Empty the log first: the background redirection may truncate it only after the loop
+    # below has read the previous server's port from it.
+    : >"$work/serve.log"
     WEFT_JCO_CHECK_VAR=value-1 "$server" serve --addr 127.0.0.1:0 --threads 1 \
       --env WEFT_JCO_CHECK_VAR --dir "$work/data::/data" "$@" \
       "$component" >"$work/serve.out" 2>"$work/serve.log" &
