@@ -52,6 +52,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
+# wrk and nginx are the benchmark's own set-up, not make test's.
+if ! command -v wrk >/dev/null || ! command -v curl >/dev/null || [[ ! -x /usr/sbin/nginx ]]; then
+  bash "$(dirname "$0")/../../scripts/install-deps.sh" --bench
+fi
 for tool in wrk curl; do command -v $tool >/dev/null || { log "$tool not found"; exit 1; }; done
 
 free_port() {

@@ -24,6 +24,10 @@ WRK_THREADS=${WRK_THREADS:-$THREADS}
 WEFT_FLAGS=${WEFT_FLAGS:-}           # extra flags for weft serve, word-split
 
 log() { echo "soak: $*" >&2; }
+# wrk and nginx are the benchmark's own set-up, not make test's.
+if ! command -v wrk >/dev/null || ! command -v curl >/dev/null || [[ ! -x /usr/sbin/nginx ]]; then
+  bash "$(dirname "$0")/../../scripts/install-deps.sh" --bench
+fi
 for tool in wrk curl; do command -v $tool >/dev/null || { log "$tool not found"; exit 2; }; done
 [[ -x $WEFT ]] || { log "no weft binary at $WEFT"; exit 2; }
 "$WEFT" serve --help 2>&1 | grep -q -- '--addr' || { log "$WEFT has no serve subcommand"; exit 2; }
