@@ -44,45 +44,7 @@ constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(600);
 // Longer durations (a guest may pass u64 nanoseconds) are clamped so now() + d cannot overflow.
 constexpr std::chrono::nanoseconds kMaxTimeout = std::chrono::hours(24 * 365);
 
-const char* const kErrorCodes[] = {"DNS-timeout",
-                                   "DNS-error",
-                                   "destination-not-found",
-                                   "destination-unavailable",
-                                   "destination-IP-prohibited",
-                                   "destination-IP-unroutable",
-                                   "connection-refused",
-                                   "connection-terminated",
-                                   "connection-timeout",
-                                   "connection-read-timeout",
-                                   "connection-write-timeout",
-                                   "connection-limit-reached",
-                                   "TLS-protocol-error",
-                                   "TLS-certificate-error",
-                                   "TLS-alert-received",
-                                   "HTTP-request-denied",
-                                   "HTTP-request-length-required",
-                                   "HTTP-request-body-size",
-                                   "HTTP-request-method-invalid",
-                                   "HTTP-request-URI-invalid",
-                                   "HTTP-request-URI-too-long",
-                                   "HTTP-request-header-section-size",
-                                   "HTTP-request-header-size",
-                                   "HTTP-request-trailer-section-size",
-                                   "HTTP-request-trailer-size",
-                                   "HTTP-response-incomplete",
-                                   "HTTP-response-header-section-size",
-                                   "HTTP-response-header-size",
-                                   "HTTP-response-body-size",
-                                   "HTTP-response-trailer-section-size",
-                                   "HTTP-response-trailer-size",
-                                   "HTTP-response-transfer-coding",
-                                   "HTTP-response-content-coding",
-                                   "HTTP-response-timeout",
-                                   "HTTP-upgrade-failed",
-                                   "HTTP-protocol-error",
-                                   "loop-detected",
-                                   "configuration-error",
-                                   "internal-error"};
+
 
 using text::IsFieldValue;
 using text::IsToken;
@@ -143,11 +105,53 @@ bool IsHopByHop(const std::string& name) {
 
 }  // namespace
 
+const std::array<const char*, 39> kErrorCodeNames = {
+    "DNS-timeout",
+    "DNS-error",
+    "destination-not-found",
+    "destination-unavailable",
+    "destination-IP-prohibited",
+    "destination-IP-unroutable",
+    "connection-refused",
+    "connection-terminated",
+    "connection-timeout",
+    "connection-read-timeout",
+    "connection-write-timeout",
+    "connection-limit-reached",
+    "TLS-protocol-error",
+    "TLS-certificate-error",
+    "TLS-alert-received",
+    "HTTP-request-denied",
+    "HTTP-request-length-required",
+    "HTTP-request-body-size",
+    "HTTP-request-method-invalid",
+    "HTTP-request-URI-invalid",
+    "HTTP-request-URI-too-long",
+    "HTTP-request-header-section-size",
+    "HTTP-request-header-size",
+    "HTTP-request-trailer-section-size",
+    "HTTP-request-trailer-size",
+    "HTTP-response-incomplete",
+    "HTTP-response-header-section-size",
+    "HTTP-response-header-size",
+    "HTTP-response-body-size",
+    "HTTP-response-trailer-section-size",
+    "HTTP-response-trailer-size",
+    "HTTP-response-transfer-coding",
+    "HTTP-response-content-coding",
+    "HTTP-response-timeout",
+    "HTTP-upgrade-failed",
+    "HTTP-protocol-error",
+    "loop-detected",
+    "configuration-error",
+    "internal-error",
+};
+
 ClientError ClientErrorFromBodyMessage(std::string_view message) {
   size_t colon = message.find(": ");
   if (colon != std::string_view::npos) {
     std::string_view code = message.substr(0, colon);
-    for (const char* known : kErrorCodes) {
+    for (const char* known : kErrorCodeNames) {
       if (code == known) {
         return ClientError{std::string(code), std::string(message.substr(colon + 2))};
       }

@@ -6,6 +6,7 @@
 // Not thread-safe: a Client and its requests live on one io_context thread.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -20,6 +21,10 @@
 #include "weft/error.h"
 
 namespace weft::http {
+
+/// The case names of wasi:http/types.error-code, in WIT order (a case's index is its variant
+/// discriminant): the vocabulary of ClientError::code, shared with the wasi:http host.
+extern const std::array<const char*, 39> kErrorCodeNames;
 
 /// Why an outbound request failed: a wasi:http/types.error-code case (its WIT name, e.g.
 /// "DNS-error", "connection-refused", "connection-timeout", "HTTP-response-timeout",

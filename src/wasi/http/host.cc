@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
+#include <type_traits>
+
+#include "http/client/client.h"
 
 namespace weft::wasi::http {
 
@@ -16,47 +20,10 @@ using component::Val;
 
 namespace {
 
-constexpr const char* kErrorLabels[kHttpErrorCaseCount] = {
-    "DNS-timeout",
-    "DNS-error",
-    "destination-not-found",
-    "destination-unavailable",
-    "destination-IP-prohibited",
-    "destination-IP-unroutable",
-    "connection-refused",
-    "connection-terminated",
-    "connection-timeout",
-    "connection-read-timeout",
-    "connection-write-timeout",
-    "connection-limit-reached",
-    "TLS-protocol-error",
-    "TLS-certificate-error",
-    "TLS-alert-received",
-    "HTTP-request-denied",
-    "HTTP-request-length-required",
-    "HTTP-request-body-size",
-    "HTTP-request-method-invalid",
-    "HTTP-request-URI-invalid",
-    "HTTP-request-URI-too-long",
-    "HTTP-request-header-section-size",
-    "HTTP-request-header-size",
-    "HTTP-request-trailer-section-size",
-    "HTTP-request-trailer-size",
-    "HTTP-response-incomplete",
-    "HTTP-response-header-section-size",
-    "HTTP-response-header-size",
-    "HTTP-response-body-size",
-    "HTTP-response-trailer-section-size",
-    "HTTP-response-trailer-size",
-    "HTTP-response-transfer-coding",
-    "HTTP-response-content-coding",
-    "HTTP-response-timeout",
-    "HTTP-upgrade-failed",
-    "HTTP-protocol-error",
-    "loop-detected",
-    "configuration-error",
-    "internal-error",
-};
+// The case names are the client's (it reports failures by them); the variant's order is theirs.
+const auto& kErrorLabels = ::weft::http::kErrorCodeNames;
+static_assert(std::tuple_size_v<std::remove_cvref_t<decltype(::weft::http::kErrorCodeNames)>> ==
+              kHttpErrorCaseCount);
 
 TypeRef Option(TypeRef elem) {
   auto* n = component::NewStaticType(TypeKind::kOption);
