@@ -1,13 +1,13 @@
-// Builds handler.js into a wasi:http component with componentize-js (pinned in the repo's
-// package-lock.json). Usage: node build.mjs OUT.wasm WORK_DIR
-// - componentize-js 0.23 needs WIT for wasi:http@0.2.10; jco ships the 0.2.12 text, which
-//   this script copies into WORK_DIR/wit/deps relabelled as 0.2.10 (the interfaces
-//   StarlingMonkey uses are the same in both).
-// - Its wasm tools only see files under a preopen: the host root is preopened first.
-// - The build takes tens of seconds, so the result is cached by a hash of every input in
-//   $WEFT_CACHE_DIR (default ~/.cache/weft); delete the cache to force a rebuild.
+// Builds a wasi:http component from SOURCE_DIR/handler.js with componentize-js (pinned in the
+// repo's package-lock.json); the world is SOURCE_DIR/wit/world.wit's world NAME.
+// Usage: node componentize.mjs SOURCE_DIR NAME OUT.wasm WORK_DIR
+// - componentize-js 0.23 needs WIT for wasi:http@0.2.10; jco ships the 0.2.12 text, copied into
+//   WORK_DIR/wit/deps relabelled as 0.2.10 (the interfaces StarlingMonkey uses are the same).
+// - It sees no files unless the host root is preopened (_setPreopens below).
+// - The build takes about a minute, so the result is cached by a hash of every input in
+//   $WEFT_CACHE_DIR (default ~/.cache/weft); delete the cached file to force a rebuild.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,13 +15,14 @@ import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const [out, work] = process.argv.slice(2).map((p) => resolve(p));
-if (!out || !work) {
-  console.error('usage: node build.mjs OUT.wasm WORK_DIR');
+const [sourceDir, name, outArg, workArg] = process.argv.slice(2);
+if (!sourceDir || !name || !outArg || !workArg) {
+  console.error('usage: node componentize.mjs SOURCE_DIR NAME OUT.wasm WORK_DIR');
   process.exit(2);
 }
+const here = resolve(sourceDir);
+const [out, work] = [resolve(outArg), resolve(workArg)];
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const builtin = join(root, 'node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12');
 const packages = ['wasi-io', 'wasi-clocks', 'wasi-random', 'wasi-cli', 'wasi-filesystem', 'wasi-sockets', 'wasi-http'];
 const cjsPackage = join(root, 'node_modules/@bytecodealliance/componentize-js/package.json');
@@ -32,12 +33,12 @@ const hash = createHash('sha256');
 for (const file of sources) hash.update(file.slice(root.length)).update(await readFile(file));
 const key = hash.digest('hex').slice(0, 32);
 const cacheDir = process.env.WEFT_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'weft');
-const cached = join(cacheDir, `js-http-${key}.wasm`);
+const cached = join(cacheDir, `${name}-${key}.wasm`);
 
 await mkdir(dirname(out), { recursive: true });
 if (existsSync(cached)) {
   await copyFile(cached, out);
-  console.log(`js-http: cached build ${cached}`);
+  console.log(`${name}: cached build ${cached}`);
   process.exit(0);
 }
 
@@ -59,16 +60,16 @@ const started = Date.now();
 const { component } = await componentize({
   sourcePath: join(here, 'handler.js'),
   witPath: wit,
-  worldName: 'js-http',
+  worldName: name,
 });
-await writeFile(out, component);
+// Written beside OUT and renamed, so an interrupted build never leaves a truncated OUT.
+await writeFile(out + '.tmp', component);
+await rename(out + '.tmp', out);
 try {
   await mkdir(cacheDir, { recursive: true });
   await writeFile(cached + '.tmp', component);
-  await rm(cached, { force: true });
-  await copyFile(cached + '.tmp', cached);
-  await rm(cached + '.tmp', { force: true });
+  await rename(cached + '.tmp', cached);
 } catch (e) {
-  console.log(`js-http: not cached (${e.message})`);
+  console.log(`${name}: not cached (${e.message})`);
 }
-console.log(`js-http: componentize-js took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${name}: componentize-js took ${((Date.now() - started) / 1000).toFixed(1)} s`);
