@@ -93,22 +93,28 @@ Error Drive(p2::WasiP2Ctx& ctx, boost::asio::io_context& io, AsyncCall& call) {
 
 }  // namespace
 
-int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
-                 std::optional<std::chrono::nanoseconds> timeout) {
-  p2::WasiP2Config config;
-  for (const std::string& dir : o.dirs) {
+Error AddDirsAndEnv(const std::vector<std::string>& dirs, const std::vector<std::string>& envs,
+                    p2::WasiP2Config& config) {
+  for (const std::string& dir : dirs) {
     auto d = ParseDir(dir);
-    if (!d.ok()) return Fail(d.error().message());
+    if (!d.ok()) return std::move(d).error();
     config.preopens.push_back({d->host, d->guest});
   }
-  for (const std::string& env : o.envs) {
+  for (const std::string& env : envs) {
     auto e = ParseEnv(env);
-    if (!e.ok()) return Fail(e.error().message());
+    if (!e.ok()) return std::move(e).error();
     if (!e->has_value()) continue;
     const std::string& kv = **e;
     size_t eq = kv.find('=');
     config.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  return Error();
+}
+
+int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
+                 std::optional<std::chrono::nanoseconds> timeout) {
+  p2::WasiP2Config config;
+  if (Error e = AddDirsAndEnv(o.dirs, o.envs, config); !e.ok()) return Fail(e.message());
   config.args.push_back(o.file);
   if (!o.invoke) config.args.insert(config.args.end(), o.args.begin(), o.args.end());
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/run.h"
+#include "wasi/p2/io.h"
 #include "weft/error.h"
 #include "weft/weft.h"
 
@@ -29,6 +30,11 @@ Error ReadFile(const std::string& path, std::vector<uint8_t>* out);
 
 /// Prints a trap like wasmtime: context, the trap message and the guest backtrace.
 void PrintTrap(const std::string& file, const Error& e);
+
+/// `--dir` and `--env` values into a WASI 0.2 configuration (`weft run` for components and
+/// `weft serve`); the error is the first bad value's.
+Error AddDirsAndEnv(const std::vector<std::string>& dirs, const std::vector<std::string>& envs,
+                    wasi::p2::WasiP2Config& config);
 
 /// Runs a component (bytes already read; options already validated by RunMain).
 int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,

@@ -448,18 +448,8 @@ int ServeMain(const ServeOptions& o) {
                 "at least 1");
   }
 
-  for (const std::string& dir : o.dirs) {
-    auto d = ParseDir(dir);
-    if (!d.ok()) return Fail(d.error().message());
-    shared.wasi_config.preopens.push_back({d->host, d->guest});
-  }
-  for (const std::string& env : o.envs) {
-    auto e = ParseEnv(env);
-    if (!e.ok()) return Fail(e.error().message());
-    if (!e->has_value()) continue;
-    const std::string& kv = **e;
-    size_t eq = kv.find('=');
-    shared.wasi_config.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  if (Error e = AddDirsAndEnv(o.dirs, o.envs, shared.wasi_config); !e.ok()) {
+    return Fail(e.message());
   }
   shared.wasi_config.args.push_back(o.file);
   shared.wasi_config.stdin_fd = -1;  // requests are the input; stdin is closed
