@@ -562,11 +562,6 @@ void OutgoingBodyState::Pump() {
     });
   }
   if ((progressed || closed_) && !waiters_.empty()) waiters_.WakeAll();
-  if (phase_ == kFinishing && writer_ != nullptr) {
-    if (self_ == nullptr) self_ = shared_from_this();
-  } else if (self_ != nullptr) {
-    auto last = std::move(self_);  // may be the last reference: released on return
-  }
 }
 
 std::optional<HttpErrorCode> OutgoingBodyState::Finish(Headers trailers) {

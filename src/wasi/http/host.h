@@ -294,9 +294,6 @@ class OutgoingBodyState : public std::enable_shared_from_this<OutgoingBodyState>
   std::string abort_reason_;
   bool writer_waiting_ = false;
   Waiters waiters_;
-  // Set while the body is finished but bytes are still to be delivered: the delivery must
-  // outlive the store (a served instance is dropped as soon as its handler returns).
-  std::shared_ptr<OutgoingBodyState> self_;
 };
 
 /// wasi:io adapters over the body states (what the input-stream / output-stream resources
