@@ -35,6 +35,7 @@ std::atomic<uint64_t> g_next_instance_id{1};
 struct TaskRec {
   uint64_t id = 0;
   std::unique_ptr<boost::asio::steady_timer> timer;  // Only with a request timeout.
+  std::chrono::steady_clock::time_point started;       // 1x and 2x count from here.
   bool cancelled = false;                              // Cancel was called (1x passed).
 };
 
@@ -176,7 +177,8 @@ struct Dispatcher::Impl final : WorkerEvents {
     rec.id = task.id;
     if (config_.request_timeout) {
       rec.timer = std::make_unique<boost::asio::steady_timer>(io_);
-      ArmTaskTimer(s.id, rec, *config_.request_timeout);
+      rec.started = std::chrono::steady_clock::now();
+      ArmTaskTimer(s.id, rec, rec.started + *config_.request_timeout);
     }
     s.tasks.push_back(std::move(rec));
     if (task.sink) task.sink->SetInstanceId(s.instance);
@@ -221,8 +223,9 @@ struct Dispatcher::Impl final : WorkerEvents {
 
   // --- Request timeout: Cancel at 1x; at 2x a worker that has not ended the task is dropped.
 
-  void ArmTaskTimer(uint64_t instance_id, TaskRec& rec, std::chrono::milliseconds after) {
-    rec.timer->expires_after(after);
+  void ArmTaskTimer(uint64_t instance_id, TaskRec& rec,
+                    std::chrono::steady_clock::time_point at) {
+    rec.timer->expires_at(at);
     rec.timer->async_wait([life = std::weak_ptr<int>(life_), this, instance_id,
                            task_id = rec.id](const boost::system::error_code& ec) {
       if (ec || life.expired()) return;
@@ -239,7 +242,8 @@ struct Dispatcher::Impl final : WorkerEvents {
     if (!rec->cancelled) {
       rec->cancelled = true;
       s.draining = true;  // Takes no more tasks; destroyed once its tasks end.
-      ArmTaskTimer(s.id, *rec, *config_.request_timeout);
+      // 2x counts from the start, not from this (possibly late) tick.
+      ArmTaskTimer(s.id, *rec, rec->started + 2 * *config_.request_timeout);
       RemoveAvail(s);
       s.worker->Cancel(task_id);  // Never calls back inside.
       Refresh(s);
