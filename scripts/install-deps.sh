@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   wabt binaryen
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
-  libssl-dev
+  libssl-dev libmimalloc-dev
   nodejs hyperfine python3
 )
 
