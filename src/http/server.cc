@@ -381,6 +381,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.async_wait([self = shared_from_this(), gen](const error_code&) { self->OnTimer(gen); });
   }
 
+  // While a request is in progress the timer serves two clocks: the client's body bytes
+  // (body_deadline_) and the response's output (write_progress_ + the idle timeout).
+  void ArmRequestTimer() {
+    if (phase_ != Phase::kRequest) return;
+    Clock::time_point t = body_deadline_;
+    if (writing_) t = std::min(t, write_progress_ + cfg_.idle_connection_timeout);
+    SetDeadline(t);
+  }
+
   void OnTimer(uint64_t gen) {
     if (gen != timer_gen_ || closed_) return;
     timer_armed_ = false;
@@ -402,13 +411,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case Phase::kLinger:
         Close();
         break;
-      case Phase::kRequest:
-        if (reading_ && !body_done_ && !body_failed_) {
+      case Phase::kRequest: {
+        Clock::time_point now = Clock::now();
+        if (writing_ && now - write_progress_ >= cfg_.idle_connection_timeout) {
+          // The client stopped taking the response: cut it, so the handler's writer fails
+          // (and its instance is freed) instead of waiting on the socket forever.
+          conn_error_ = "response stalled: the client took none of it for " +
+                        std::to_string(cfg_.idle_connection_timeout.count()) + " ms";
+          Close();
+          break;
+        }
+        if (reading_ && !body_done_ && !body_failed_ && now >= body_deadline_) {
           FailBody(408, "request body stalled for " +
                             std::to_string(cfg_.idle_connection_timeout.count()) + " ms");
           ProcessInput();
+          break;
         }
+        ArmRequestTimer();
         break;
+      }
       default:
         break;
     }
@@ -553,7 +574,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       if (s == RequestDecoder::Status::kDone) {
         body_done_ = true;
-        SetDeadline(Clock::time_point::max());
+        body_deadline_ = Clock::time_point::max();
+        ArmRequestTimer();
         WakeReader();
         return;
       }
@@ -576,7 +598,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else if (!was_reading && reading_) {
       // Waiting on the client for body bytes: it gets the idle timeout between them (a
       // client trickling a body must not hold a connection and a handler forever).
-      SetDeadline(Clock::now() + cfg_.idle_connection_timeout);
+      body_deadline_ = Clock::now() + cfg_.idle_connection_timeout;
+      ArmRequestTimer();
     }
   }
 
@@ -606,6 +629,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ++seq_;
     phase_ = Phase::kRequest;
     head_started_ = false;
+    body_deadline_ = Clock::time_point::max();
     SetDeadline(Clock::time_point::max());
     request_active_ = true;
     resp_state_ = RespState::kNone;
@@ -791,9 +815,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     out_writing_.swap(out_pending_);
     writing_ = true;
+    write_progress_ = Clock::now();
+    // The completion condition runs after each partial write: progress restarts the stall
+    // clock, so a slow but steady reader is not cut, a reader that stopped is.
     asio::async_write(
         sock_, asio::buffer(out_writing_),
+        [this, total = out_writing_.size()](const error_code& ec, size_t done) -> size_t {
+          if (ec || done >= total) return 0;
+          if (done > 0) write_progress_ = Clock::now();
+          return total - done;
+        },
         [self = shared_from_this()](const error_code& ec, size_t) { self->OnWrite(ec); });
+    if (phase_ == Phase::kRequest) ArmRequestTimer();
     if (writer_wake_ && WriterCapacity(seq_) > 0) WakeWriter();
   }
 
@@ -968,6 +1001,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string conn_error_;
 
   Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point body_deadline_ = Clock::time_point::max();  // kRequest: body bytes due
+  Clock::time_point write_progress_;  // last progress of the write in flight
   Clock::time_point timer_expiry_{};
   bool timer_armed_ = false;
   uint64_t timer_gen_ = 0;

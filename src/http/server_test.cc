@@ -915,6 +915,56 @@ TEST(HttpServer, StalledRequestBodyTimesOut) {
   EXPECT_NE(seen.get().find("stalled"), std::string::npos);
 }
 
+// A client that stops reading the response: once the socket buffers are full and nothing
+// more goes out for the idle timeout, the response is cut and the handler's writer fails
+// (it must not hold its handler, and in weft serve its instance, forever).
+TEST(HttpServer, StalledResponseIsCutAfterIdleTimeout) {
+  ServerConfig cfg;
+  cfg.idle_connection_timeout = 300ms;
+  std::promise<std::string> failure_p;
+  auto failure = failure_p.get_future();
+  struct Forever : std::enable_shared_from_this<Forever> {
+    std::shared_ptr<BodyWriter> w;
+    std::promise<std::string>* done;
+    std::vector<uint8_t> buf = std::vector<uint8_t>(16384, 'x');
+    void Pump() {
+      for (;;) {
+        size_t cap = w->Capacity();
+        if (cap == 0 && !w->failed()) {
+          w->Wait([self = shared_from_this()] { self->Pump(); });
+          return;
+        }
+        auto st = w->Write(std::span(buf.data(), std::min(std::max<size_t>(cap, 1), buf.size())));
+        if (st.kind == BodyStatus::kFailed) {
+          done->set_value(st.message);
+          return;
+        }
+      }
+    }
+  };
+  TestServer ts(cfg, [&](Request r, std::shared_ptr<ResponseSink> sink, asio::io_context& io) {
+    if (r.path_with_query != "/forever") return EchoTarget(std::move(r), std::move(sink), io);
+    auto f = std::make_shared<Forever>();
+    f->w = sink->Start({});
+    f->done = &failure_p;
+    f->Pump();
+  });
+  Client c(ts.port(), /*rcvbuf=*/16 * 1024);
+  auto start = Clock::now();
+  ASSERT_TRUE(c.Send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Never read: the writer must fail with the stall, after at least the idle timeout.
+  ASSERT_EQ(failure.wait_for(10s), std::future_status::ready);
+  EXPECT_GE(Clock::now() - start, 300ms);
+  EXPECT_NE(failure.get().find("stalled"), std::string::npos);
+  EXPECT_TRUE(c.WaitClosed(5000ms));
+  // The server goes on.
+  Client d(ts.port());
+  ASSERT_TRUE(d.Send(kGet));
+  auto r = d.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
 TEST(HttpServer, MaxConcurrentConnections) {
   ServerConfig cfg;
   cfg.max_concurrent_connections = 2;
