@@ -243,10 +243,19 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
     f.func_index = i;
     inst.funcs.push_back(&f);
   }
-  for (const wasm::TableType& tt : m.tables) {
+  // Defined tables written by element segments are initialised lazily where the module
+  // allows it (CompiledModule::TablePlans): an entry is resolved when call_indirect first
+  // meets it, or all at once before any other access.
+  const std::vector<std::vector<uint32_t>>& table_plans = cm->TablePlans();
+  for (size_t k = 0; k < m.tables.size(); ++k) {
     runtime::TableInst& t = s->tables.emplace_back();
     t.store = s;
-    WEFT_TRY(t.Init(tt, s->limits.max_table_elements, 0));
+    WEFT_TRY(t.Init(m.tables[k], s->limits.max_table_elements, 0));
+    if (!table_plans.empty() && !table_plans[k].empty()) {
+      t.lazy_funcs = table_plans[k].data();
+      t.lazy_count = static_cast<uint32_t>(table_plans[k].size());
+      t.lazy_instance = &inst;
+    }
     inst.tables.push_back(&t);
   }
   // Defined memories start from their module's copy-on-write image where it has one (built
@@ -294,6 +303,7 @@ Expected<Instance> InstantiateModule(StoreBase& store, const Module& module,
   for (size_t i = 0; i < m.elems.size(); ++i) {
     const wasm::ElemSegment& seg = m.elems[i];
     if (seg.mode == wasm::ElemSegment::Mode::kActive) {
+      if (!table_plans.empty() && seg.table_index >= m.num_imported_tables) continue;  // lazy
       uint64_t off[2];
       EvalConst(seg.offset, inst, off);
       uint64_t offset = off[0] & 0xffffffffu;

@@ -88,6 +88,7 @@ uint64_t Table::size() const { return t_->elems.size(); }
 
 std::optional<Val> Table::Get(uint64_t index) const {
   if (index >= t_->elems.size()) return std::nullopt;
+  t_->Materialize();
   return Val::FromBits(api::ToKind(t_->type.elem), t_->elems[index]);
 }
 
@@ -111,6 +112,7 @@ Error Table::Set(uint64_t index, const Val& v) const {
     return Error::Make(ErrorCode::kArgument,
                        "table index " + std::to_string(index) + " out of bounds");
   }
+  t_->Materialize();
   t_->elems[index] = v.lo_bits();
   return Error();
 }

@@ -74,4 +74,39 @@ const std::vector<MemoryInitPlan>& CompiledModule::MemoryPlans() const {
   return plans_;
 }
 
+const std::vector<std::vector<uint32_t>>& CompiledModule::TablePlans() const {
+  std::call_once(tables_once_, [this] {
+    const wasm::Module& m = module;
+    // Lazy only when no active segment can fail: constant offsets within the declared
+    // minimum (an imported table is at least that large), items that are ref.func or
+    // ref.null. Otherwise a failing segment must leave the earlier ones' effects, in order.
+    for (const wasm::ElemSegment& seg : m.elems) {
+      if (seg.mode != wasm::ElemSegment::Mode::kActive) continue;
+      if (seg.offset.kind != wasm::ConstExpr::Kind::kI32) return;
+      uint64_t offset = seg.offset.bits & 0xffffffffu;
+      uint64_t min = m.all_tables[seg.table_index].limits.min;
+      if (offset > min || seg.items.size() > min - offset) return;
+      for (const wasm::ConstExpr& item : seg.items) {
+        if (item.kind != wasm::ConstExpr::Kind::kRefFunc &&
+            item.kind != wasm::ConstExpr::Kind::kRefNull) {
+          return;
+        }
+      }
+    }
+    std::vector<std::vector<uint32_t>> plans(m.tables.size());
+    for (const wasm::ElemSegment& seg : m.elems) {
+      if (seg.mode != wasm::ElemSegment::Mode::kActive) continue;
+      if (seg.table_index < m.num_imported_tables) continue;  // applied eagerly
+      std::vector<uint32_t>& plan = plans[seg.table_index - m.num_imported_tables];
+      if (plan.empty()) plan.assign(m.all_tables[seg.table_index].limits.min, 0);
+      uint64_t at = seg.offset.bits & 0xffffffffu;
+      for (const wasm::ConstExpr& item : seg.items) {
+        plan[at++] = item.kind == wasm::ConstExpr::Kind::kRefFunc ? item.index + 1 : 0;
+      }
+    }
+    table_plans_ = std::move(plans);
+  });
+  return table_plans_;
+}
+
 }  // namespace weft::runtime

@@ -71,11 +71,29 @@ Error TableInst::Init(const wasm::TableType& t, uint64_t limit, uint64_t init) {
 }
 
 int64_t TableInst::Grow(uint64_t delta, uint64_t init) {
+  Materialize();
   uint64_t old = elems.size();
   if (delta > max - old) return -1;
   elems.resize(old + delta, init);
   type.limits.min = old + delta;
   return static_cast<int64_t>(old);
+}
+
+FuncInst* TableInst::ResolveLazy(uint64_t i) {
+  if (lazy_funcs == nullptr || i >= lazy_count || lazy_funcs[i] == 0) return nullptr;
+  FuncInst* f = lazy_instance->funcs[lazy_funcs[i] - 1];
+  elems[i] = reinterpret_cast<uintptr_t>(f);
+  return f;
+}
+
+void TableInst::MaterializeSlow() {
+  const uint32_t* funcs = lazy_funcs;
+  lazy_funcs = nullptr;
+  for (uint32_t i = 0; i < lazy_count; ++i) {
+    if (funcs[i] != 0 && elems[i] == 0) {
+      elems[i] = reinterpret_cast<uintptr_t>(lazy_instance->funcs[funcs[i] - 1]);
+    }
+  }
 }
 
 }  // namespace weft::runtime

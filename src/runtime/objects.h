@@ -88,10 +88,18 @@ struct CompiledModule {
 
   /// One plan per defined memory, built on the first call (thread-safe, once per module).
   const std::vector<MemoryInitPlan>& MemoryPlans() const;
+  /// Lazy table initialisation, built on the first call (thread-safe, once per module):
+  /// empty when some active element segment could fail or reads a global (then every
+  /// segment is applied eagerly, in order, as the spec says); otherwise one entry per
+  /// defined table: the function index + 1 (0: null) of each of its first `min` elements
+  /// after all active segments, or empty when no segment writes the table.
+  const std::vector<std::vector<uint32_t>>& TablePlans() const;
 
  private:
   mutable std::once_flag plans_once_;
   mutable std::vector<MemoryInitPlan> plans_;
+  mutable std::once_flag tables_once_;
+  mutable std::vector<std::vector<uint32_t>> table_plans_;
 };
 
 /// Result of a host function call.
@@ -163,10 +171,26 @@ struct TableInst {
   wasm::TableType type;
   std::vector<uint64_t> elems;  ///< Reference values (see the slot convention).
   uint64_t max = 0;             ///< Declared maximum, clamped to the store limit.
+  /// Lazy initialisation (CompiledModule::TablePlans): while `lazy_funcs` is set, a null
+  /// entry i < lazy_count stands for function `lazy_funcs[i] - 1` of `lazy_instance`
+  /// (0: really null). Only call_indirect reads entries this way (ResolveLazy on a null
+  /// entry); every other access calls Materialize() first, so no write is ever undone.
+  const uint32_t* lazy_funcs = nullptr;
+  uint32_t lazy_count = 0;
+  Instance* lazy_instance = nullptr;
   /// Sets the type and `min` elements of `init`. Errors (kLimit) if min exceeds `limit`.
   Error Init(const wasm::TableType& type, uint64_t limit, uint64_t init);
   /// table.grow: returns the old size, or -1.
   int64_t Grow(uint64_t delta, uint64_t init);
+  /// The function entry `i` (in bounds, currently null) stands for, stored; null if none.
+  FuncInst* ResolveLazy(uint64_t i);
+  /// Resolves every lazy entry and ends laziness.
+  void Materialize() {
+    if (lazy_funcs != nullptr) MaterializeSlow();
+  }
+
+ private:
+  void MaterializeSlow();
 };
 
 struct GlobalInst {
