@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/log_writer.h"
 #include "cli/run_internal.h"
 #include "cli/run_options.h"
 #include "http/client/client.h"
@@ -498,12 +499,17 @@ int ServeMain(const ServeOptions& o) {
   }
   shared.metrics.instantiations = 0;
 
+  // The access log and the dispatcher's lines go through a writer thread: a loop never
+  // blocks on a slow stderr (declared before the server, so it outlives every writer).
+  LogWriter err_log(STDERR_FILENO);
   serve::DispatcherConfig dispatch;
   dispatch.max_instance_reuse_count = o.max_instance_reuse_count;
   dispatch.max_instance_concurrent_reuse_count = o.max_instance_concurrent_reuse_count;
   dispatch.idle_instance_timeout = *idle;
   dispatch.request_timeout = request_timeout;
-  dispatch.log = [](const std::string& line) { WriteAll(STDERR_FILENO, "weft serve: " + line + "\n"); };
+  dispatch.log = [&err_log](const std::string& line) {
+    err_log.Write("weft serve: " + line + "\n");
+  };
 
   http::ServerConfig config;
   config.addr = o.addr;
@@ -515,7 +521,7 @@ int ServeMain(const ServeOptions& o) {
   config.max_concurrent_requests = o.max_concurrent_requests;
   config.shutdown_grace = *grace;
   if (!o.quiet) {
-    config.access_log = [](const std::string& line) { WriteAll(STDERR_FILENO, line + "\n"); };
+    config.access_log = [&err_log](const std::string& line) { err_log.Write(line + "\n"); };
   }
 
   http::HandlerFactory factory = [&shared, dispatch](unsigned, asio::io_context& io) {
