@@ -428,33 +428,16 @@ Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> pa
 
 namespace {
 
+/// One core instance of a component's index space. Inline instances keep only their
+/// definition: their exports are read from the index spaces when aliased or imported (the
+/// spaces only grow, and the indices were checked when the instance was defined), so that
+/// defining one copies no names.
 struct CoreInst {
   weft::Instance inst;
-  bool real = false;
   /// Real instances: their module's export index (Component::Impl::module_exports).
   const std::unordered_map<std::string_view, uint32_t>* export_index = nullptr;
-  std::vector<std::pair<std::string, weft::Extern>> exports;
-  std::optional<weft::Extern> Get(std::string_view name) const {
-    if (real) {
-      auto it = export_index->find(name);
-      if (it == export_index->end()) return std::nullopt;
-      const runtime::Instance* ri = inst.raw();
-      const wasm::Export& e = ri->module->module.exports[it->second];
-      switch (e.kind) {
-        case wasm::ExternKind::kFunc: return weft::Extern::Of(weft::Func(ri->funcs[e.index]));
-        case wasm::ExternKind::kTable: return weft::Extern::Of(weft::Table(ri->tables[e.index]));
-        case wasm::ExternKind::kMemory:
-          return weft::Extern::Of(weft::Memory(ri->memories[e.index]));
-        case wasm::ExternKind::kGlobal:
-          return weft::Extern::Of(weft::Global(ri->globals[e.index]));
-      }
-      return std::nullopt;
-    }
-    for (const auto& [n, e] : exports) {
-      if (n == name) return e;
-    }
-    return std::nullopt;
-  }
+  /// Inline instances: their definition (null for real ones).
+  const CoreInstanceDef* inline_def = nullptr;
 };
 
 const char* CanonName(uint8_t op) {
@@ -546,6 +529,121 @@ Error CallLowered(StoreBase& store, CallerBase& caller, InstanceState* inst, Fun
   return Error();
 }
 
+/// Sets argument `name` (a later argument of the same name replaces the earlier one, so that
+/// names stay unique).
+void SetArg(std::vector<InstantiateArg>& args, std::string_view name, const CItem& item) {
+  for (InstantiateArg& a : args) {
+    if (a.name == name) {
+      a.item = item;
+      return;
+    }
+  }
+  args.push_back(InstantiateArg{name, item});
+}
+
+/// The argument named `name`, or null; `hint` is where it usually is (arguments tend to come
+/// in import order), tried first.
+const InstantiateArg* FindArg(std::span<const InstantiateArg> args, std::string_view name,
+                              size_t hint) {
+  if (hint < args.size() && args[hint].name == name) return &args[hint];
+  for (const InstantiateArg& a : args) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+/// The index spaces of one component instantiation (plus scratch for its core imports).
+struct Spaces {
+  std::vector<uint32_t> core_modules;
+  std::vector<CoreInst> core_instances;
+  std::vector<weft::Func> core_funcs;
+  std::vector<weft::Memory> core_memories;
+  std::vector<weft::Table> core_tables;
+  std::vector<weft::Global> core_globals;
+  std::vector<Func::Impl*> funcs;
+  std::vector<Instance::Impl*> instances;
+  std::vector<uint32_t> components;
+  std::vector<CItem> types;
+  std::vector<weft::Extern> externs;  ///< scratch: one core instantiation's imports
+  std::vector<InstantiateArg> inner_args;  ///< scratch: one nested instantiation's arguments
+  void Clear() {
+    core_modules.clear();
+    core_instances.clear();
+    core_funcs.clear();
+    core_memories.clear();
+    core_tables.clear();
+    core_globals.clear();
+    funcs.clear();
+    instances.clear();
+    components.clear();
+    types.clear();
+    externs.clear();
+    inner_args.clear();
+  }
+
+  /// An export of core instance `ci` of these spaces, or nullopt.
+  std::optional<weft::Extern> CoreExport(const CoreInst& ci, std::string_view name) const {
+    if (ci.inline_def == nullptr) {
+      auto it = ci.export_index->find(name);
+      if (it == ci.export_index->end()) return std::nullopt;
+      const runtime::Instance* ri = ci.inst.raw();
+      const wasm::Export& e = ri->module->module.exports[it->second];
+      switch (e.kind) {
+        case wasm::ExternKind::kFunc: return weft::Extern::Of(weft::Func(ri->funcs[e.index]));
+        case wasm::ExternKind::kTable: return weft::Extern::Of(weft::Table(ri->tables[e.index]));
+        case wasm::ExternKind::kMemory:
+          return weft::Extern::Of(weft::Memory(ri->memories[e.index]));
+        case wasm::ExternKind::kGlobal:
+          return weft::Extern::Of(weft::Global(ri->globals[e.index]));
+      }
+      return std::nullopt;
+    }
+    for (const CoreInstanceDef::Export& e : ci.inline_def->exports) {
+      if (e.name != name) continue;
+      switch (e.sort) {
+        case CoreSort::kFunc: return weft::Extern::Of(core_funcs[e.index]);
+        case CoreSort::kTable: return weft::Extern::Of(core_tables[e.index]);
+        case CoreSort::kMemory: return weft::Extern::Of(core_memories[e.index]);
+        case CoreSort::kGlobal: return weft::Extern::Of(core_globals[e.index]);
+        default: return std::nullopt;  // refused when the instance was defined
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+/// Borrows a cleared Spaces from a per-thread free list for one component instantiation, so
+/// that a server instantiating per request reuses the vectors' capacity instead of
+/// regrowing a dozen vectors every time (nested instantiations each hold their own).
+class SpacesLease {
+ public:
+  SpacesLease() {
+    std::vector<std::unique_ptr<Spaces>>& pool = Pool();
+    if (pool.empty()) {
+      sp_ = std::make_unique<Spaces>();
+    } else {
+      sp_ = std::move(pool.back());
+      pool.pop_back();
+    }
+  }
+  ~SpacesLease() {
+    sp_->Clear();
+    std::vector<std::unique_ptr<Spaces>>& pool = Pool();
+    if (pool.size() < 8) pool.push_back(std::move(sp_));
+  }
+  SpacesLease(const SpacesLease&) = delete;
+  SpacesLease& operator=(const SpacesLease&) = delete;
+  Spaces& operator*() { return *sp_; }
+
+ private:
+  // Not inlined, as ScratchLease::Pool: looked up again after a start function ran.
+  [[gnu::noinline]] static std::vector<std::unique_ptr<Spaces>>& Pool() {
+    thread_local std::vector<std::unique_ptr<Spaces>> pool;
+    return pool;
+  }
+  std::unique_ptr<Spaces> sp_;
+};
+
 class Instantiator {
  public:
   Instantiator(StoreBase& store, const Component::Impl& comp)
@@ -560,23 +658,10 @@ class Instantiator {
     return state_.cinstances.back().get();
   }
 
-  Expected<Instance::Impl*> Run(uint32_t comp_id, const std::map<std::string, CItem>& args,
+  Expected<Instance::Impl*> Run(uint32_t comp_id, std::span<const InstantiateArg> args,
                                 InstanceState* parent);
 
  private:
-  struct Spaces {
-    std::vector<uint32_t> core_modules;
-    std::vector<CoreInst> core_instances;
-    std::vector<weft::Func> core_funcs;
-    std::vector<weft::Memory> core_memories;
-    std::vector<weft::Table> core_tables;
-    std::vector<weft::Global> core_globals;
-    std::vector<Func::Impl*> funcs;
-    std::vector<Instance::Impl*> instances;
-    std::vector<uint32_t> components;
-    std::vector<CItem> types;
-  };
-
   static Error Bad(uint64_t off, const std::string& msg) {
     return Error::Make(ErrorCode::kInvalid, "component instantiation: " + msg, off);
   }
@@ -636,42 +721,55 @@ class Instantiator {
   uint32_t depth_ = 0;
 };
 
+namespace {
+/// True if `have` (a store function's runtime type) is `want` (an import's), without the
+/// public types' vectors that ImportMatches(TypeOfExtern(...)) would allocate.
+bool SameFuncType(const wasm::FuncType& have, const wasm::FuncType& want) {
+  return have.params == want.params && have.results == want.results;
+}
+bool SameKinds(const std::vector<wasm::ValType>& have, const std::vector<ValKind>& want) {
+  if (have.size() != want.size()) return false;
+  for (size_t i = 0; i < have.size(); ++i) {
+    if (weft::api::ToKind(have[i]) != want[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
 Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t off) {
   CoreInst ci;
   if (!d.instantiate) {
     for (const auto& e : d.exports) {
-      weft::Extern x;
       switch (e.sort) {
         case CoreSort::kFunc:
           if (e.index >= sp.core_funcs.size()) return Bad(off, "core func index out of range");
-          x = weft::Extern::Of(sp.core_funcs[e.index]);
           break;
         case CoreSort::kTable:
           if (e.index >= sp.core_tables.size()) return Bad(off, "core table index out of range");
-          x = weft::Extern::Of(sp.core_tables[e.index]);
           break;
         case CoreSort::kMemory:
           if (e.index >= sp.core_memories.size()) return Bad(off, "core memory index out of range");
-          x = weft::Extern::Of(sp.core_memories[e.index]);
           break;
         case CoreSort::kGlobal:
           if (e.index >= sp.core_globals.size()) return Bad(off, "core global index out of range");
-          x = weft::Extern::Of(sp.core_globals[e.index]);
           break;
         default:
           return Bad(off, "unsupported core export sort in an inline core instance");
       }
-      ci.exports.emplace_back(e.name, x);
     }
-    sp.core_instances.push_back(std::move(ci));
+    ci.inline_def = &d;
+    sp.core_instances.push_back(ci);
     return Error();
   }
   if (d.module >= sp.core_modules.size()) return Bad(off, "core module index out of range");
   uint32_t mod = sp.core_modules[d.module];
   const std::vector<ImportType>& imports = comp_.module_imports[mod];
-  std::vector<weft::Extern> externs;
+  const wasm::Module& wm = comp_.modules[mod].raw()->module;
+  std::vector<weft::Extern>& externs = sp.externs;
+  externs.clear();
   externs.reserve(imports.size());
-  for (const ImportType& imp : imports) {
+  for (size_t i = 0; i < imports.size(); ++i) {
+    const ImportType& imp = imports[i];
     const CoreInst* src = nullptr;
     for (const auto& a : d.args) {
       if (a.name == imp.module) {
@@ -686,14 +784,19 @@ Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t 
                              "`, which its instantiation does not supply",
                          off);
     }
-    std::optional<weft::Extern> x = src->Get(imp.name);
+    std::optional<weft::Extern> x = sp.CoreExport(*src, imp.name);
     if (!x) {
       return Error::Make(ErrorCode::kUnlinkable,
                          "core module " + std::to_string(mod) + " imports `" + imp.module +
                              "::" + imp.name + "`, which the argument instance does not export",
                          off);
     }
-    if (!weft::api::ImportMatches(weft::api::TypeOfExtern(*x), imp.type)) {
+    // Functions (nearly every import) compare their runtime types directly; the rest, and
+    // any mismatch (for its message), go through the public types.
+    bool fast_match = x->kind == ExternKind::kFunc && imp.type.kind == ExternKind::kFunc &&
+                      !x->func.is_null() && wm.imports[i].kind == wasm::ExternKind::kFunc &&
+                      SameFuncType(*x->func.raw()->type, wm.types[wm.imports[i].type_index]);
+    if (!fast_match && !weft::api::ImportMatches(weft::api::TypeOfExtern(*x), imp.type)) {
       return Error::Make(ErrorCode::kUnlinkable,
                          "core module " + std::to_string(mod) + " import `" + imp.module + "::" +
                              imp.name + "`: incompatible import type (expected " +
@@ -705,10 +808,9 @@ Error Instantiator::CoreInstance(Spaces& sp, const CoreInstanceDef& d, uint64_t 
   }
   auto inst = weft::api::InstantiateModule(store_, comp_.modules[mod], externs);
   if (!inst.ok()) return std::move(inst).error();
-  ci.real = true;
   ci.inst = *inst;
   ci.export_index = &comp_.module_exports[mod];
-  sp.core_instances.push_back(std::move(ci));
+  sp.core_instances.push_back(ci);
   return Error();
 }
 
@@ -792,9 +894,9 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
       abi::FlatFuncType ft = abi::FlattenFuncType(c.type, /*lower=*/false);
       f->core_params = CoreKinds(ft.params);
       f->core_results = CoreKinds(ft.results);
-      weft::FuncType have = f->core.type();
-      if (have.params != f->core_params || have.results != f->core_results) {
-        return Bad(off, "canon lift: core function type " + have.ToString() +
+      if (!SameKinds(f->core.raw()->type->params, f->core_params) ||
+          !SameKinds(f->core.raw()->type->results, f->core_results)) {
+        return Bad(off, "canon lift: core function type " + f->core.type().ToString() +
                             " does not match the lifted type " + TypeToString(c.type));
       }
       sp.funcs.push_back(f);
@@ -811,10 +913,12 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
     case CanonDef::Kind::kResourceRep: {
       ResourceType rt = inst->Resolve(c.type);
       if (rt.is_null()) return Bad(off, "canon resource.*: unknown resource type");
+      // Made once: MakeHostFunc copies them.
+      static const weft::FuncType kI32ToI32{{ValKind::kI32}, {ValKind::kI32}};
+      static const weft::FuncType kI32ToNone{{ValKind::kI32}, {}};
       HostCallback cb;
-      weft::FuncType ft;
+      const weft::FuncType* ft = &kI32ToI32;
       if (c.kind == CanonDef::Kind::kResourceNew) {
-        ft = {{ValKind::kI32}, {ValKind::kI32}};
         cb = [inst, rt](CallerBase&, std::span<const weft::Val> a,
                         std::span<weft::Val> r) -> Error {
           if (!inst->may_leave) return Trap("cannot leave component instance");
@@ -825,14 +929,13 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
           return Error();
         };
       } else if (c.kind == CanonDef::Kind::kResourceDrop) {
-        ft = {{ValKind::kI32}, {}};
+        ft = &kI32ToNone;
         cb = [inst, rt](CallerBase& caller, std::span<const weft::Val> a,
                         std::span<weft::Val>) -> Error {
           if (!inst->may_leave) return Trap("cannot leave component instance");
           return DropHandle(*caller.store(), inst, rt, static_cast<uint32_t>(a[0].i32()), &caller);
         };
       } else {
-        ft = {{ValKind::kI32}, {ValKind::kI32}};
         cb = [inst, rt](CallerBase&, std::span<const weft::Val> a,
                         std::span<weft::Val> r) -> Error {
           if (!inst->may_leave) return Trap("cannot leave component instance");
@@ -846,8 +949,8 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
         };
       }
       // Type ids interned at compile time: no engine lock per instantiation.
-      uint32_t type_id = ft.results.empty() ? comp_.i32_to_none_type_id : comp_.i32_to_i32_type_id;
-      std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(ft, std::move(cb));
+      uint32_t type_id = ft->results.empty() ? comp_.i32_to_none_type_id : comp_.i32_to_i32_type_id;
+      std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(*ft, std::move(cb));
       sp.core_funcs.push_back(
           weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host))));
       return Error();
@@ -889,7 +992,7 @@ void PrepareComponent(Engine& engine, Component::Impl& impl) {
 namespace {
 
 Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
-                                            const std::map<std::string, CItem>& args,
+                                            std::span<const InstantiateArg> args,
                                             InstanceState* parent) {
   if (++depth_ > 100) return Error::Make(ErrorCode::kLimit, "components nested too deeply");
   const ComponentDef& cd = *file_.components[comp_id];
@@ -898,7 +1001,10 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
   inst->parent = parent;
   Instance::Impl* self = NewInstance();
   self->state = inst;
-  Spaces sp;
+  self->exports.reserve(cd.exports.size());
+  self->descs.reserve(cd.exports.size());
+  SpacesLease lease;
+  Spaces& sp = *lease;
 
   for (const Definition& def : cd.defs) {
     uint64_t off = def.offset;
@@ -918,15 +1024,19 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
         const InstanceDef& d = cd.instances[def.index];
         if (d.instantiate) {
           if (d.component >= sp.components.size()) return Bad(off, "component index out of range");
-          std::map<std::string, CItem> inner;
+          std::vector<InstantiateArg>& inner = sp.inner_args;
+          inner.clear();
+          inner.reserve(d.args.size());
           for (const auto& a : d.args) {
             WEFT_TRY_ASSIGN(CItem it, ItemAt(sp, a.item, off));
-            inner[a.name] = it;
+            SetArg(inner, a.name, it);
           }
           WEFT_TRY_ASSIGN(Instance::Impl * ci, Run(sp.components[d.component], inner, inst));
           sp.instances.push_back(ci);
         } else {
           Instance::Impl* ci = NewInstance();
+          ci->exports.reserve(d.exports.size());
+          ci->descs.reserve(d.exports.size());
           for (const auto& e : d.exports) {
             WEFT_TRY_ASSIGN(CItem it, ItemAt(sp, e.item, off));
             ci->exports.emplace_back(e.name, it);
@@ -940,7 +1050,7 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
         const AliasDef& a = cd.aliases[def.index];
         if (a.kind == AliasDef::Kind::kCoreExport) {
           if (a.instance >= sp.core_instances.size()) return Bad(off, "core instance out of range");
-          std::optional<weft::Extern> x = sp.core_instances[a.instance].Get(a.name);
+          std::optional<weft::Extern> x = sp.CoreExport(sp.core_instances[a.instance], a.name);
           if (!x) return Bad(off, "core instance has no export `" + a.name + "`");
           switch (a.sort.core_sort) {
             case CoreSort::kFunc: sp.core_funcs.push_back(x->func); break;
@@ -1009,9 +1119,9 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
         return Bad(off, "component start functions (value definitions) are not supported");
       case Definition::Kind::kImport: {
         const ImportDef& d = cd.imports[def.index];
-        auto found = args.find(d.desc.name);
-        if (found == args.end()) return Bad(off, "missing argument for import `" + d.desc.name + "`");
-        CItem it = found->second;
+        const InstantiateArg* found = FindArg(args, d.desc.name, def.index);
+        if (found == nullptr) return Bad(off, "missing argument for import `" + d.desc.name + "`");
+        CItem it = found->item;
         if (d.desc.sort == ExternSort::kType) {
           if (d.desc.type != nullptr && d.desc.type->kind == TypeKind::kResource &&
               !it.rt.is_null()) {
@@ -1069,6 +1179,22 @@ Expected<Instance::Impl*> Instantiator::Run(uint32_t comp_id,
 // InstancePre::Instantiate, Func::Call / CallAsync / FinishAsync
 
 namespace api {
+
+namespace {
+/// Adds host resource type `r` to `types` (the first definition of an id names it; the last
+/// one with a dtor supplies the dtor).
+void AddHostResource(std::unordered_map<const void*, std::unique_ptr<RtResource>>& types,
+                     const std::shared_ptr<const HostResourceDef>& r) {
+  auto& slot = types[r->type.id];
+  if (!slot) {
+    slot = std::make_unique<RtResource>();
+    slot->type = r->type;
+    slot->name = r->name;
+    slot->keep = r;
+  }
+  if (r->dtor) slot->host_dtor = r->dtor;
+}
+}  // namespace
 
 Error PrepareImports(InstancePreBase::Impl& pre) {
   auto p = std::make_shared<PreparedImports>();
@@ -1129,10 +1255,17 @@ Error PrepareImports(InstancePreBase::Impl& pre) {
       default:
         return Error::Make(ErrorCode::kUnlinkable, "unsupported import `" + d.name + "`");
     }
-    p->args[d.name] = it;
+    SetArg(p->args, d.name, it);
   }
+  // As RegisterHostResources would register them in a store, once.
+  for (const auto& r : p->resources) AddHostResource(p->host_resources, r);
   pre.prepared = std::move(p);
   return Error();
+}
+
+/// Registers `prepared`'s host resource types in the store (a store of several InstancePres).
+void RegisterHostResources(ComponentStoreState& state, const PreparedImports& prepared) {
+  for (const auto& r : prepared.resources) AddHostResource(state.resources, r);
 }
 
 }  // namespace api
@@ -1147,17 +1280,14 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
   const api::PreparedImports& prepared = *impl_->prepared;
   retained = false;
   for (const auto& p : state.prepared) retained |= p.get() == &prepared;
-  if (!retained) state.prepared.push_back(impl_->prepared);
-  for (const auto& r : prepared.resources) {
-    auto& slot = state.resources[r->type.id];
-    if (!slot) {
-      slot = std::make_unique<api::RtResource>();
-      slot->type = r->type;
-      slot->name = r->name;
-      slot->keep = r;
-    }
-    if (r->dtor) slot->host_dtor = r->dtor;
+  if (!retained) {
+    // The store's first InstancePre's host resource types stay shared (FindResource looks
+    // in it); a second one makes the store register every host type itself, the first's
+    // included, so that the last InstancePre with a dtor for a type supplies it.
+    if (state.prepared.size() == 1) api::RegisterHostResources(state, *state.prepared[0]);
+    state.prepared.push_back(impl_->prepared);
   }
+  if (state.prepared.size() > 1) api::RegisterHostResources(state, prepared);
   api::Instantiator in(store, comp);
   auto inst = in.Run(0, prepared.args, nullptr);
   if (!inst.ok()) return std::move(inst).error();

@@ -206,6 +206,12 @@ struct Instance::Impl {
 
 namespace api {
 
+/// One named argument of a component instantiation (`name` outlives the instantiation).
+struct InstantiateArg {
+  std::string_view name;
+  CItem item;
+};
+
 /// The arguments of a root instantiation, made once per InstancePre and shared by every
 /// store instantiated from it (a store keeps it alive): host functions and host instances
 /// are store-independent and only read when called or aliased, so nothing here is written
@@ -214,9 +220,17 @@ namespace api {
 struct PreparedImports {
   std::vector<std::unique_ptr<Func::Impl>> funcs;
   std::vector<std::unique_ptr<Instance::Impl>> instances;
-  std::map<std::string, CItem> args;
+  /// By root import name, unique, in import order (names point into the component's file).
+  std::vector<InstantiateArg> args;
   /// Host resource types to register in each store, in import order.
   std::vector<std::shared_ptr<const HostResourceDef>> resources;
+  /// The same as run-time types, by id, made once and shared (read-only) by the stores
+  /// that instantiate only this InstancePre (ComponentStoreState::FindResource).
+  std::unordered_map<const void*, std::unique_ptr<RtResource>> host_resources;
+  RtResource* FindHostResource(const void* id) const {
+    auto it = host_resources.find(id);
+    return it == host_resources.end() ? nullptr : it->second.get();
+  }
 };
 
 /// Builds `pre.prepared` from `pre.imports`; kUnlinkable for an import of an unsupported sort.
@@ -252,6 +266,11 @@ struct ComponentStoreState {
   std::vector<std::unique_ptr<Instance::Impl>> cinstances;
   std::unordered_map<const void*, std::unique_ptr<RtResource>> resources;
   RtResource* FindResource(ResourceType t) {
+    // A store of one InstancePre finds host resource types in it; with more, every host
+    // type is registered in `resources` (InstancePreBase::Instantiate).
+    if (prepared.size() == 1) {
+      if (RtResource* r = prepared[0]->FindHostResource(t.id)) return r;
+    }
     auto it = resources.find(t.id);
     return it == resources.end() ? nullptr : it->second.get();
   }
