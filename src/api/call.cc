@@ -210,6 +210,25 @@ runtime::FuncInst* NewHostFuncInst(runtime::Store& store, uint32_t type_id,
   return &f;
 }
 
+runtime::FuncInst* NewInstanceHostFuncInst(runtime::Store& store, uint32_t type_id,
+                                           const wasm::FuncType& wasm_type, const FuncType& type,
+                                           HostCallback callback) {
+  // One block for the HostFunc and its environment; HostFunc::type stays empty.
+  struct Block {
+    runtime::HostFunc func;
+    HostEnv env;
+  };
+  auto b = std::make_shared<Block>();
+  b->env.type = type;
+  b->env.callback = std::move(callback);
+  b->func.callback = &HostTrampoline;
+  b->func.env = &b->env;
+  runtime::FuncInst* f =
+      NewHostFuncInst(store, type_id, std::shared_ptr<runtime::HostFunc>(b, &b->func));
+  f->type = &wasm_type;
+  return f;
+}
+
 }  // namespace api
 
 // ---------------------------------------------------------------------------------------------

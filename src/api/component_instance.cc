@@ -822,10 +822,12 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
   li->type = c.type != nullptr ? c.type : target->type;
   li->enc = c.encoding;
   const weft::FuncType* core_type = nullptr;
+  const wasm::FuncType* wasm_type = nullptr;  // set when the component holds the type
   weft::FuncType computed;
   uint32_t type_id = 0;
   if (auto it = comp_.lower_info.find(&c); it != comp_.lower_info.end()) {
     core_type = &it->second.core_type;
+    wasm_type = &it->second.wasm_type;
     type_id = it->second.type_id;
     li->result_kinds = &core_type->results;
   } else {
@@ -857,6 +859,10 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
     return CallLowered(*caller.store(), caller, l->inst, l->target, l->type, l->memory,
                        l->realloc, l->enc, *l->result_kinds, args, out, *sc);
   };
+  if (wasm_type != nullptr) {
+    return weft::Func(weft::api::NewInstanceHostFuncInst(*store_.raw(), type_id, *wasm_type,
+                                                         *core_type, std::move(cb)));
+  }
   std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(*core_type, std::move(cb));
   return weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host)));
 }
@@ -913,9 +919,11 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
     case CanonDef::Kind::kResourceRep: {
       ResourceType rt = inst->Resolve(c.type);
       if (rt.is_null()) return Bad(off, "canon resource.*: unknown resource type");
-      // Made once: MakeHostFunc copies them.
+      // Made once (the store's functions point at the runtime types).
       static const weft::FuncType kI32ToI32{{ValKind::kI32}, {ValKind::kI32}};
       static const weft::FuncType kI32ToNone{{ValKind::kI32}, {}};
+      static const wasm::FuncType kWasmI32ToI32 = weft::api::ToWasm(kI32ToI32);
+      static const wasm::FuncType kWasmI32ToNone = weft::api::ToWasm(kI32ToNone);
       HostCallback cb;
       const weft::FuncType* ft = &kI32ToI32;
       if (c.kind == CanonDef::Kind::kResourceNew) {
@@ -949,10 +957,10 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
         };
       }
       // Type ids interned at compile time: no engine lock per instantiation.
-      uint32_t type_id = ft->results.empty() ? comp_.i32_to_none_type_id : comp_.i32_to_i32_type_id;
-      std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(*ft, std::move(cb));
-      sp.core_funcs.push_back(
-          weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host))));
+      bool none = ft->results.empty();
+      uint32_t type_id = none ? comp_.i32_to_none_type_id : comp_.i32_to_i32_type_id;
+      sp.core_funcs.push_back(weft::Func(weft::api::NewInstanceHostFuncInst(
+          *store_.raw(), type_id, none ? kWasmI32ToNone : kWasmI32ToI32, *ft, std::move(cb))));
       return Error();
     }
     case CanonDef::Kind::kOther:
@@ -977,13 +985,26 @@ void PrepareComponent(Engine& engine, Component::Impl& impl) {
     index.reserve(mod.exports.size());
     for (uint32_t i = 0; i < mod.exports.size(); ++i) index.emplace(mod.exports[i].name, i);
   }
+  Component::Impl::Counts& n = impl.counts;
+  n.instances = n.cinstances = 1;  // the root
+  for (const auto& cd : impl.file->components) {
+    for (const CanonDef& c : cd->canons) {
+      n.lowered += c.kind == CanonDef::Kind::kLower;
+      n.funcs += c.kind == CanonDef::Kind::kLift;
+    }
+    for (const InstanceDef& d : cd->instances) {
+      n.instances += d.instantiate;
+      ++n.cinstances;
+    }
+  }
   for (const auto& cd : impl.file->components) {
     for (const CanonDef& c : cd->canons) {
       if (c.kind != CanonDef::Kind::kLower || c.type == nullptr) continue;
       abi::FlatFuncType ft = abi::FlattenFuncType(c.type, /*lower=*/true);
       Component::Impl::LowerInfo info;
       info.core_type = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
-      info.type_id = engine.raw()->InternType(weft::api::ToWasm(info.core_type));
+      info.wasm_type = weft::api::ToWasm(info.core_type);
+      info.type_id = engine.raw()->InternType(info.wasm_type);
       impl.lower_info.emplace(&c, std::move(info));
     }
   }
@@ -1227,6 +1248,7 @@ Error PrepareImports(InstancePreBase::Impl& pre) {
       case ExternSort::kInstance: {
         p->instances.push_back(std::make_unique<Instance::Impl>());
         Instance::Impl* ci = p->instances.back().get();
+        ci->index.reserve(d.type->exports.size());
         for (const ExternDesc& e : d.type->exports) {
           CItem x;
           x.sort = e.sort;
@@ -1248,6 +1270,10 @@ Error PrepareImports(InstancePreBase::Impl& pre) {
           }
           ci->exports.emplace_back(e.name, x);
           ci->descs.push_back(e);
+          // Keys view the type's names (the component outlives this); the first of equal
+          // names wins, as in the linear search.
+          ci->index.try_emplace(std::string_view(e.name),
+                                static_cast<uint32_t>(ci->exports.size() - 1));
         }
         it.instance = ci;
         break;
@@ -1288,6 +1314,13 @@ Expected<Instance> InstancePreBase::Instantiate(StoreBase& store) const {
     state.prepared.push_back(impl_->prepared);
   }
   if (state.prepared.size() > 1) api::RegisterHostResources(state, prepared);
+  auto reserve = [](auto& v, size_t n) {
+    if (v.capacity() < v.size() + n) v.reserve(std::max(v.size() + n, 2 * v.capacity()));
+  };
+  reserve(state.lowered, comp.counts.lowered);
+  reserve(state.funcs, comp.counts.funcs);
+  reserve(state.instances, comp.counts.instances);
+  reserve(state.cinstances, comp.counts.cinstances);
   api::Instantiator in(store, comp);
   auto inst = in.Run(0, prepared.args, nullptr);
   if (!inst.ok()) return std::move(inst).error();

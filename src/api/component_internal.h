@@ -14,6 +14,7 @@
 
 #include "component/abi.h"
 #include "component/def.h"
+#include "wasm/module.h"
 #include "weft/component.h"
 
 namespace weft::component {
@@ -68,9 +69,15 @@ struct Component::Impl {
   /// What `canon lower` needs at every instantiation, computed once at compile time.
   struct LowerInfo {
     weft::FuncType core_type;  ///< the flattened core signature
+    wasm::FuncType wasm_type;  ///< the same as the runtime's type (the host FuncInsts' type)
     uint32_t type_id = 0;      ///< its engine type id
   };
   std::unordered_map<const CanonDef*, LowerInfo> lower_info;
+  /// Run-time objects one instantiation makes when each nested component is instantiated
+  /// once (capacity reserved in the store up front).
+  struct Counts {
+    uint32_t lowered = 0, funcs = 0, instances = 0, cinstances = 0;
+  } counts;
   /// Engine type ids of canon resource.new/rep ((i32) -> (i32)) and resource.drop ((i32) -> ()).
   uint32_t i32_to_i32_type_id = 0;
   uint32_t i32_to_none_type_id = 0;
@@ -196,7 +203,14 @@ struct Instance::Impl {
   std::vector<std::pair<std::string, CItem>> exports;  ///< in definition order
   std::vector<ExternDesc> descs;
   api::InstanceState* state = nullptr;  ///< the component instance (null for host/inline)
+  /// Export name -> position in `exports`, for the host instances of an InstancePre (made
+  /// once, searched by every instantiation's aliases); empty for the others.
+  std::unordered_map<std::string_view, uint32_t> index;
   const CItem* Find(std::string_view name) const {
+    if (!index.empty()) {
+      auto it = index.find(name);
+      return it == index.end() ? nullptr : &exports[it->second].second;
+    }
     for (const auto& [n, item] : exports) {
       if (n == name) return &item;
     }

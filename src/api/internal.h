@@ -76,6 +76,13 @@ runtime::FuncInst* NewHostFuncInst(runtime::Store& store, uint32_t type_id,
                                    std::shared_ptr<runtime::HostFunc> host);
 /// Wraps a HostCallback as a runtime::HostFunc (shareable between stores).
 std::shared_ptr<runtime::HostFunc> MakeHostFunc(const FuncType& type, HostCallback callback);
+/// NewHostFuncInst(MakeHostFunc(type, callback)) for a host function made at every
+/// instantiation (component `canon lower` / `canon resource.*`): one allocation for the
+/// HostFunc and its environment, and the FuncInst's runtime type is `wasm_type` (equal to
+/// `type`; it must outlive the store's functions) instead of a converted copy.
+runtime::FuncInst* NewInstanceHostFuncInst(runtime::Store& store, uint32_t type_id,
+                                           const wasm::FuncType& wasm_type, const FuncType& type,
+                                           HostCallback callback);
 
 /// The interpreter's yield hook (installed in every store).
 void YieldHook(runtime::Store& store);
