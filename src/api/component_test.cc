@@ -441,6 +441,48 @@ TEST_F(ComponentTest, HostResources) {
   EXPECT_EQ(r.error().code(), ErrorCode::kTrap);
 }
 
+// Two InstancePres whose linkers give the same host resource type different dtors, in one
+// store: the dtor is the one of the InstancePre instantiated last (each instantiation
+// registers its linker's), before and after the second InstancePre arrives.
+TEST_F(ComponentTest, HostResourceDtorOfTheLastInstancePre) {
+  Component c = Load("component_resources.wasm");
+  auto make = [&](Linker<State>& linker, void (*dtor)(State&, uint32_t)) {
+    auto files = linker.Instance("test:res/files@1.0.2");
+    ASSERT_TRUE(files.DefineResource<File>("file", dtor).ok());
+    ASSERT_TRUE(files.FuncWrap("open", [](State& s, std::string name) {
+                       s.log.push_back(name);
+                       return Resource<File>{static_cast<uint32_t>(s.log.size() - 1)};
+                     }).ok());
+    ASSERT_TRUE(files.FuncWrap("[method]file.name", [](State& s, Borrow<File> f) {
+                       return "file:" + s.log[f.rep];
+                     }).ok());
+  };
+  Linker<State> linker_a(engine_), linker_b(engine_);
+  make(linker_a, [](State& s, uint32_t rep) { s.dropped.push_back(100 + rep); });
+  make(linker_b, [](State& s, uint32_t rep) { s.dropped.push_back(200 + rep); });
+  auto pre_a = linker_a.InstantiatePre(c);
+  auto pre_b = linker_b.InstantiatePre(c);
+  ASSERT_TRUE(pre_a.ok() && pre_b.ok());
+  State& s = store_.data();
+  auto inst_a = pre_a->Instantiate(store_);
+  ASSERT_TRUE(inst_a.ok()) << inst_a.error().ToString();
+  ASSERT_TRUE(Call(*inst_a, "open-name", {Val::String("a")}).ok());  // rep 0, A's dtor
+  EXPECT_EQ(s.dropped, std::vector<uint32_t>{100});
+  auto inst_b = pre_b->Instantiate(store_);
+  ASSERT_TRUE(inst_b.ok()) << inst_b.error().ToString();
+  ASSERT_TRUE(Call(*inst_a, "open-name", {Val::String("b")}).ok());  // rep 1, now B's
+  EXPECT_EQ(s.dropped, (std::vector<uint32_t>{100, 201}));
+  auto inst_a2 = pre_a->Instantiate(store_);
+  ASSERT_TRUE(inst_a2.ok()) << inst_a2.error().ToString();
+  ASSERT_TRUE(Call(*inst_b, "open-name", {Val::String("c")}).ok());  // rep 2, A's again
+  EXPECT_EQ(s.dropped, (std::vector<uint32_t>{100, 201, 102}));
+  // A host-side drop finds the same registration.
+  auto r = Call(*inst_b, "give", {Val::String("d")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(ResourceDrop(store_, (*r)[0].resource).ok());
+  EXPECT_EQ(s.dropped, (std::vector<uint32_t>{100, 201, 102, 103}));
+}
+
 TEST_F(ComponentTest, MissingResourceOrMethod) {
   Linker<State> linker(engine_);
   auto files = linker.Instance("test:res/files@1.0.0");
