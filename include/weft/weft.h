@@ -313,17 +313,20 @@ class StoreBase {
   /// (AsyncCall::reason() == kEpochYield) and, when resumed, gets `ticks_after_yield` more.
   void SetDeadlineAction(DeadlineAction action, uint64_t ticks_after_yield = 1);
 
-  runtime::Store* raw() const { return impl_.get(); }
+  runtime::Store* raw() const { return impl_; }
   /// The API layer's per-store bookkeeping (pending host errors, the running async call).
   struct State;
-  State* state() const { return state_.get(); }
+  State* state() const { return state_; }
   /// The StoreBase owning a runtime store.
   static StoreBase* FromRaw(runtime::Store* store);
 
  protected:
+  /// The runtime store and State in one allocation (a store per request is common).
+  struct Parts;
   Engine* engine_;
-  std::unique_ptr<runtime::Store> impl_;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<Parts> parts_;
+  runtime::Store* impl_;  ///< in parts_
+  State* state_;          ///< in parts_
 };
 
 /// A store with embedder data T, reachable from host functions through Caller<T>.

@@ -6,18 +6,24 @@
 
 namespace weft {
 
+// The runtime store (and the host functions' environments) go before the API state: members
+// are destroyed in reverse order.
+struct StoreBase::Parts {
+  explicit Parts(runtime::Engine* engine) : store(engine) {}
+  State state;
+  runtime::Store store;
+};
+
 StoreBase::StoreBase(Engine& engine)
     : engine_(&engine),
-      impl_(std::make_unique<runtime::Store>(engine.raw())),
-      state_(std::make_unique<State>()) {
+      parts_(std::make_unique<Parts>(engine.raw())),
+      impl_(&parts_->store),
+      state_(&parts_->state) {
   impl_->api = this;
   impl_->yield_hook = &api::YieldHook;
 }
 
-StoreBase::~StoreBase() {
-  // The runtime store (and the host functions' environments) go before the API state.
-  impl_.reset();
-}
+StoreBase::~StoreBase() = default;
 
 StoreBase* StoreBase::FromRaw(runtime::Store* store) { return static_cast<StoreBase*>(store->api); }
 

@@ -140,7 +140,7 @@ struct Shared {
   const ServeOptions* options = nullptr;
   Engine* engine = nullptr;
   cm::InstancePre<ServeState> pre;
-  p2::WasiP2Config wasi_config;  // copied into each instance's state
+  p2::WasiP2Config wasi_config;  // each loop shares one copy among its instances' states
   p2::SocketsPolicy net;
   wh::WasiHttpConfig http_config;
   StoreLimits limits;
@@ -153,9 +153,9 @@ struct Shared {
 // written when the stream goes away.
 class PrefixedOutput final : public p2::OutputStream {
  public:
-  PrefixedOutput(int fd, uint64_t instance) : fd_(fd), prefix_("[instance " + std::to_string(instance) + "] ") {}
+  PrefixedOutput(int fd, uint64_t instance) : fd_(fd), instance_(instance) {}
   ~PrefixedOutput() override {
-    if (!line_.empty()) WriteAll(fd_, prefix_ + line_ + "\n");
+    if (!line_.empty()) WriteAll(fd_, Prefix() + line_ + "\n");
   }
   p2::StreamStatus CheckWrite(uint64_t& permitted) override {
     permitted = 1 << 20;
@@ -166,11 +166,11 @@ class PrefixedOutput final : public p2::OutputStream {
     for (uint8_t b : bytes) {
       line_.push_back(static_cast<char>(b));
       if (b == '\n') {
-        out += prefix_;
+        out += Prefix();
         out += line_;
         line_.clear();
       } else if (line_.size() >= kMaxLine) {
-        out += prefix_ + line_ + "\n";
+        out += Prefix() + line_ + "\n";
         line_.clear();
       }
     }
@@ -182,7 +182,13 @@ class PrefixedOutput final : public p2::OutputStream {
 
  private:
   static constexpr size_t kMaxLine = 16 * 1024;
+  // Made on first output: most instances print nothing, and each request has two streams.
+  const std::string& Prefix() {
+    if (prefix_.empty()) prefix_ = "[instance " + std::to_string(instance_) + "] ";
+    return prefix_;
+  }
   int fd_;
+  uint64_t instance_;
   std::string prefix_;
   std::string line_;
 };
@@ -222,9 +228,12 @@ class MeteredSink final : public http::ResponseSink {
 // (wasi:http 0.2 handlers are sync-lifted: an instance cannot be re-entered).
 class ComponentWorker final : public serve::Worker {
  public:
-  static Expected<std::unique_ptr<serve::Worker>> Create(Shared& shared, asio::io_context& io,
-                                                         uint64_t id, serve::WorkerEvents& events) {
+  /// `wasi_config` is shared.wasi_config, shared by the loop's instances (not copied each).
+  static Expected<std::unique_ptr<serve::Worker>> Create(
+      Shared& shared, asio::io_context& io, std::shared_ptr<const p2::WasiP2Config> wasi_config,
+      uint64_t id, serve::WorkerEvents& events) {
     auto w = std::unique_ptr<ComponentWorker>(new ComponentWorker(shared, io, id, events));
+    w->wasi_config_ = std::move(wasi_config);
     if (Error e = w->Init(); !e.ok()) {
       shared.metrics.instantiation_failures.fetch_add(1);
       return e;
@@ -277,8 +286,7 @@ class ComponentWorker final : public serve::Worker {
       : shared_(shared), io_(io), id_(id), events_(events) {}
 
   Error Init() {
-    p2::WasiP2Config config = shared_.wasi_config;
-    auto wasi = p2::WasiP2State::Create(io_, std::move(config), shared_.net);
+    auto wasi = p2::WasiP2State::Create(io_, std::move(wasi_config_), shared_.net);
     if (!wasi.ok()) return std::move(wasi).error();
     store_ = std::make_unique<Store<ServeState>>(
         *shared_.engine,
@@ -402,6 +410,7 @@ class ComponentWorker final : public serve::Worker {
   asio::io_context& io_;
   uint64_t id_;
   serve::WorkerEvents& events_;
+  std::shared_ptr<const p2::WasiP2Config> wasi_config_;  // until Init hands it to the state
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<Store<ServeState>> store_;
   cm::Func handle_;
@@ -492,7 +501,9 @@ int ServeMain(const ServeOptions& o) {
       void OnTaskEnd(serve::Worker&, uint64_t, serve::TaskEnd, std::string) override {}
       void OnStateChanged(serve::Worker&) override {}
     } no_events;
-    auto probe = ComponentWorker::Create(shared, probe_io, 0, no_events);
+    auto probe = ComponentWorker::Create(
+        shared, probe_io, std::make_shared<const p2::WasiP2Config>(shared.wasi_config), 0,
+        no_events);
     if (!probe.ok()) {
       return Fail("cannot serve `" + o.file + "`: " + probe.error().ToString());
     }
@@ -525,9 +536,11 @@ int ServeMain(const ServeOptions& o) {
   }
 
   http::HandlerFactory factory = [&shared, dispatch](unsigned, asio::io_context& io) {
+    // One copy per loop: its instances share it without touching other threads' counts.
+    auto wasi_config = std::make_shared<const p2::WasiP2Config>(shared.wasi_config);
     auto dispatcher = std::make_shared<serve::Dispatcher>(
-        io, dispatch, [&shared, &io](uint64_t id, serve::WorkerEvents& events) {
-          return ComponentWorker::Create(shared, io, id, events);
+        io, dispatch, [&shared, &io, wasi_config](uint64_t id, serve::WorkerEvents& events) {
+          return ComponentWorker::Create(shared, io, wasi_config, id, events);
         });
     return http::Handler([dispatcher, &shared](http::Request request,
                                               std::shared_ptr<http::ResponseSink> sink) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "platform/memory_slot.h"
+#include "runtime/object_list.h"
 #include "runtime/trap.h"
 #include "weft/error.h"
 #include "wasm/module.h"
@@ -234,11 +235,13 @@ struct Store {
   void* api = nullptr;  ///< The public-API object owning this store (weft::StoreBase).
   StoreLimits limits;
 
-  std::deque<FuncInst> funcs;
-  std::deque<MemoryInst> memories;
-  std::deque<TableInst> tables;
-  std::deque<GlobalInst> globals;
-  std::deque<Instance> instances;
+  // Address-stable, and inline up to the sizes a small component needs (object_list.h): a
+  // store for one request of `weft serve` is one allocation, not ten.
+  ObjectList<FuncInst, 32> funcs;
+  ObjectList<MemoryInst, 2> memories;
+  ObjectList<TableInst, 2> tables;
+  ObjectList<GlobalInst, 4> globals;
+  ObjectList<Instance, 4> instances;
 
   // Interruption (see docs/interpreter.md): checked at function entries and loop back-edges.
   uint64_t epoch_deadline = ~uint64_t{0};

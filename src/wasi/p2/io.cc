@@ -18,6 +18,9 @@ Error Trap(std::string message) { return Error::Make(ErrorCode::kTrap, std::move
 
 }  // namespace
 
+WasiP2Ctx::WasiP2Ctx(boost::asio::io_context& io)
+    : io_(&io), config_(std::make_shared<const WasiP2Config>()) {}
+
 std::shared_ptr<Pollable> ReadyPollable() {
   static const std::shared_ptr<Pollable> ready = std::make_shared<AlwaysReady>();
   return ready;
@@ -55,15 +58,15 @@ Error WasiP2Ctx::BlockOnSync(Pollable& p) {
 }
 
 std::shared_ptr<InputStream> WasiP2Ctx::StdinStream() {
-  if (!stdin_) stdin_ = FdInputStream(config_.stdin_fd);
+  if (!stdin_) stdin_ = FdInputStream(config_->stdin_fd);
   return stdin_;
 }
 std::shared_ptr<OutputStream> WasiP2Ctx::StdoutStream() {
-  if (!stdout_) stdout_ = FdOutputStream(config_.stdout_fd);
+  if (!stdout_) stdout_ = FdOutputStream(config_->stdout_fd);
   return stdout_;
 }
 std::shared_ptr<OutputStream> WasiP2Ctx::StderrStream() {
-  if (!stderr_) stderr_ = FdOutputStream(config_.stderr_fd);
+  if (!stderr_) stderr_ = FdOutputStream(config_->stderr_fd);
   return stderr_;
 }
 

@@ -73,39 +73,70 @@ class OutputStream {
 };
 
 /// A slab of host objects addressed by rep (the u32 inside Resource<R>/Borrow<R>).
-/// Reps are never 0 (so a zero rep is always invalid) and are reused after Remove.
+/// Reps are never 0 (so a zero rep is always invalid) and are reused after Remove, the most
+/// recently removed first. One vector holds the objects, their in-use flags and the free
+/// list (threaded through the free entries): a store's tables cost one allocation each on
+/// first use and none on Remove (per-request stores in `weft serve` fill and drop them all).
 template <typename X>
 class Table {
  public:
+  Table() = default;
+  // A moved-from table is empty (no dangling free list), as it was with separate vectors.
+  Table(Table&& o) noexcept
+      : slots_(std::move(o.slots_)),
+        free_head_(std::exchange(o.free_head_, 0)),
+        free_count_(std::exchange(o.free_count_, 0)) {
+    o.slots_.clear();
+  }
+  Table& operator=(Table&& o) noexcept {
+    slots_ = std::move(o.slots_);
+    o.slots_.clear();
+    free_head_ = std::exchange(o.free_head_, 0);
+    free_count_ = std::exchange(o.free_count_, 0);
+    return *this;
+  }
+
   uint32_t Add(X x) {
-    if (!free_.empty()) {
-      uint32_t rep = free_.back();
-      free_.pop_back();
-      slots_[rep - 1] = std::move(x);
-      used_[rep - 1] = true;
+    if (free_head_ != 0) {
+      uint32_t rep = free_head_;
+      Entry& e = slots_[rep - 1];
+      free_head_ = e.next_free;
+      --free_count_;
+      e.value = std::move(x);
+      e.used = true;
       return rep;
     }
-    slots_.push_back(std::move(x));
-    used_.push_back(true);
+    if (slots_.empty()) slots_.reserve(kFirstCapacity);
+    slots_.push_back(Entry{std::move(x), 0, true});
     return static_cast<uint32_t>(slots_.size());
   }
   X* Get(uint32_t rep) {
-    if (rep == 0 || rep > slots_.size() || !used_[rep - 1]) return nullptr;
-    return &slots_[rep - 1];
+    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1].used) return nullptr;
+    return &slots_[rep - 1].value;
   }
   bool Remove(uint32_t rep) {
     if (Get(rep) == nullptr) return false;
-    slots_[rep - 1] = X();
-    used_[rep - 1] = false;
-    free_.push_back(rep);
+    Entry& e = slots_[rep - 1];
+    e.value = X();  // the object goes now, not when the slot is reused
+    e.used = false;
+    e.next_free = free_head_;
+    free_head_ = rep;
+    ++free_count_;
     return true;
   }
-  size_t live() const { return slots_.size() - free_.size(); }
+  size_t live() const { return slots_.size() - free_count_; }
 
  private:
-  std::vector<X> slots_;
-  std::vector<bool> used_;
-  std::vector<uint32_t> free_;
+  // Most tables of a request hold a handful of objects: no regrowth for the first few.
+  static constexpr size_t kFirstCapacity = 4;
+  struct Entry {
+    X value;
+    uint32_t next_free;  ///< while free: the rep freed before this one (0: none)
+    bool used;
+  };
+  std::vector<Entry> slots_;
+  uint32_t free_head_ = 0;  ///< the most recently removed rep (0: none free)
+  uint32_t free_count_ = 0;
 };
 
 /// Resource tags of wasi:io (component::HostResourceType<Tag>()).
@@ -134,12 +165,17 @@ struct WasiP2Config {
 /// (see cli.h, filesystem.h, sockets.h) and reach it through getters from the store data.
 class WasiP2Ctx {
  public:
-  explicit WasiP2Ctx(boost::asio::io_context& io) : io_(&io) {}
+  /// A context with the default WasiP2Config.
+  explicit WasiP2Ctx(boost::asio::io_context& io);
   WasiP2Ctx(boost::asio::io_context& io, WasiP2Config config)
+      : io_(&io), config_(std::make_shared<const WasiP2Config>(std::move(config))) {}
+  /// Shares `config` (not null) instead of copying it: a server making a context per
+  /// request builds its configuration once.
+  WasiP2Ctx(boost::asio::io_context& io, std::shared_ptr<const WasiP2Config> config)
       : io_(&io), config_(std::move(config)) {}
   boost::asio::io_context& io() const { return *io_; }
-  const WasiP2Config& config() const { return config_; }
-  WasiP2Config& config() { return config_; }
+  /// Immutable once the context exists (it may be shared with other contexts).
+  const WasiP2Config& config() const { return *config_; }
 
   Table<std::shared_ptr<Pollable>> pollables;
   Table<std::shared_ptr<InputStream>> input_streams;
@@ -183,7 +219,7 @@ class WasiP2Ctx {
     std::function<void()> on_wake;
   };
   boost::asio::io_context* io_;
-  WasiP2Config config_;
+  std::shared_ptr<const WasiP2Config> config_;
   // Shared with pending wakers, which may outlive the context (cancelled Asio operations
   // still complete later).
   std::shared_ptr<WakeState> wake_ = std::make_shared<WakeState>();

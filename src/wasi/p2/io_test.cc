@@ -66,6 +66,34 @@ TEST(Table, RepsAreNonZeroAndReused) {
   EXPECT_EQ(t.Get(99), nullptr);
 }
 
+TEST(Table, FreedRepsAreReusedNewestFirstAndMovesLeaveItEmpty) {
+  Table<std::shared_ptr<int>> t;
+  std::vector<uint32_t> reps;
+  for (int i = 0; i < 6; ++i) reps.push_back(t.Add(std::make_shared<int>(i)));
+  EXPECT_EQ(reps, (std::vector<uint32_t>{1, 2, 3, 4, 5, 6}));
+  std::weak_ptr<int> gone = *t.Get(2);
+  EXPECT_TRUE(t.Remove(2));
+  EXPECT_TRUE(gone.expired());  // Remove drops the object at once
+  EXPECT_TRUE(t.Remove(5));
+  EXPECT_TRUE(t.Remove(3));
+  EXPECT_EQ(t.live(), 3u);
+  EXPECT_EQ(t.Get(3), nullptr);
+  EXPECT_EQ(t.Add(std::make_shared<int>(30)), 3u);
+  EXPECT_EQ(t.Add(std::make_shared<int>(50)), 5u);
+  EXPECT_EQ(t.Add(std::make_shared<int>(20)), 2u);
+  EXPECT_EQ(t.Add(std::make_shared<int>(7)), 7u);  // free list used up: a new rep
+  EXPECT_EQ(t.live(), 7u);
+  EXPECT_EQ(**t.Get(2), 20);
+  EXPECT_EQ(**t.Get(4), 3);
+  EXPECT_TRUE(t.Remove(4));
+  Table<std::shared_ptr<int>> u(std::move(t));
+  EXPECT_EQ(u.live(), 6u);
+  EXPECT_EQ(u.Add(std::make_shared<int>(40)), 4u);
+  EXPECT_EQ(t.live(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
+  EXPECT_EQ(t.Get(1), nullptr);
+  EXPECT_EQ(t.Add(std::make_shared<int>(1)), 1u);
+}
+
 TEST(Pollables, DeadlineBlocksUntilDue) {
   boost::asio::io_context io;
   WasiP2Ctx ctx(io);

@@ -22,9 +22,16 @@ struct WasiP2State {
   /// `net` decides which network uses the guest may make (default: all).
   static Expected<WasiP2State> Create(boost::asio::io_context& io_context, WasiP2Config config,
                                       SocketsPolicy net = {}) {
-    WasiP2State s{WasiP2Ctx(io_context, config), FilesystemCtx(),
+    return Create(io_context, std::make_shared<const WasiP2Config>(std::move(config)),
+                  std::move(net));
+  }
+  /// The same with a configuration shared by many states (not copied; not null).
+  static Expected<WasiP2State> Create(boost::asio::io_context& io_context,
+                                      std::shared_ptr<const WasiP2Config> config,
+                                      SocketsPolicy net = {}) {
+    WasiP2State s{WasiP2Ctx(io_context, std::move(config)), FilesystemCtx(),
                   SocketsCtx(io_context, std::move(net))};
-    for (const auto& p : config.preopens) {
+    for (const auto& p : s.io.config().preopens) {
       WEFT_TRY(s.fs.AddPreopen(Preopen{p.host_path, p.guest_path, true}));
     }
     return s;
