@@ -175,14 +175,17 @@ struct Dispatcher::Impl final : WorkerEvents {
     ++stats_.tasks_started;
     TaskRec rec;
     rec.id = task.id;
-    if (config_.request_timeout) {
-      rec.timer = std::make_unique<boost::asio::steady_timer>(io_);
-      rec.started = std::chrono::steady_clock::now();
-      ArmTaskTimer(s.id, rec, rec.started + *config_.request_timeout);
-    }
     s.tasks.push_back(std::move(rec));
     if (task.sink) task.sink->SetInstanceId(s.instance);
     s.worker->Start(std::move(task));
+    if (config_.request_timeout) {
+      // Armed once Start returned (it never calls back, so the record is still the last):
+      // the task gets its full 1x from the moment the worker has it.
+      TaskRec& started = s.tasks.back();
+      started.timer = std::make_unique<boost::asio::steady_timer>(io_);
+      started.started = std::chrono::steady_clock::now();
+      ArmTaskTimer(s.id, started, started.started + *config_.request_timeout);
+    }
     // Start never calls back, so `s` is still ours; it is busy (a new task counts as running).
     Refresh(s);
   }

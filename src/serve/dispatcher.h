@@ -81,7 +81,9 @@ class Worker {
   /// (5xx on failure) and reports OnTaskEnd exactly once.
   virtual void Start(Task task) = 0;
   /// The request timeout of `task_id` passed: stop it (a suspended guest is cancelled at
-  /// once, a running one at its next epoch check) and report OnTaskEnd(kTimeout).
+  /// once, a running one at its next epoch check) and report OnTaskEnd(kTimeout). A task
+  /// that already ended, its OnTaskEnd still on the way, is left alone (Cancel may race
+  /// the report, which comes from the loop).
   virtual void Cancel(uint64_t task_id) = 0;
   /// True if the worker has tasks and every one of them is suspended waiting on I/O (a task
   /// just started counts as running until its guest first waits).
