@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -140,6 +141,9 @@ struct Shared {
   const ServeOptions* options = nullptr;
   Engine* engine = nullptr;
   cm::InstancePre<ServeState> pre;
+  /// wh::FindHandlerExport of the component, set by the startup probe's Init (one thread,
+  /// before any loop runs); read-only after. Spares each instance a copy of its exports.
+  std::string handler_export;
   p2::WasiP2Config wasi_config;  // each loop shares one copy among its instances' states
   p2::SocketsPolicy net;
   wh::WasiHttpConfig http_config;
@@ -303,7 +307,13 @@ class ComponentWorker final : public serve::Worker {
     });
     auto instance = shared_.pre.Instantiate(*store_);
     if (!instance.ok()) return std::move(instance).error();
-    auto handle = wh::FindHandler(*instance);
+    if (shared_.handler_export.empty()) {  // the startup probe
+      shared_.handler_export = wh::FindHandlerExport(*instance).value_or("");
+    }
+    std::optional<cm::Func> handle;
+    if (!shared_.handler_export.empty()) {
+      handle = instance->GetFunc(shared_.handler_export, "handle");
+    }
     if (!handle) {
       return Error::Make(ErrorCode::kUnlinkable,
                          "the component does not export wasi:http/incoming-handler@0.2.x");

@@ -99,14 +99,20 @@ WasiHttpCtx::~WasiHttpCtx() = default;
 WasiHttpCtx::WasiHttpCtx(WasiHttpCtx&&) noexcept = default;
 WasiHttpCtx& WasiHttpCtx::operator=(WasiHttpCtx&&) noexcept = default;
 
-std::optional<component::Func> FindHandler(const component::Instance& instance) {
+std::optional<std::string> FindHandlerExport(const component::Instance& instance) {
   for (const component::ExternDesc& e : instance.exports()) {
     if (e.sort == component::ExternSort::kInstance &&
         e.name.rfind("wasi:http/incoming-handler@0.2.", 0) == 0) {
-      return instance.GetFunc(e.name, "handle");
+      return e.name;
     }
   }
   return std::nullopt;
+}
+
+std::optional<component::Func> FindHandler(const component::Instance& instance) {
+  std::optional<std::string> name = FindHandlerExport(instance);
+  if (!name) return std::nullopt;
+  return instance.GetFunc(*name, "handle");
 }
 
 Expected<std::unique_ptr<AsyncCall>> StartHandle(StoreBase& store, const component::Func& handle,

@@ -59,6 +59,10 @@ Error AddToLinker(component::Linker<T>& linker, WasiHttpCtx& (*get)(T&),
 
 /// The `handle` function of the instance's wasi:http/incoming-handler@0.2.x export, if any.
 std::optional<component::Func> FindHandler(const component::Instance& instance);
+/// The name of that export ("wasi:http/incoming-handler@0.2.N"), if any. A server making an
+/// instance per request finds it once and then calls instance.GetFunc(name, "handle"), which
+/// does not copy the instance's export list as FindHandler does.
+std::optional<std::string> FindHandlerExport(const component::Instance& instance);
 
 /// Serves `request` with `handle` (from FindHandler) in `store`: adds the incoming-request
 /// (its body streams from request.body as the guest reads) and the response-outparam (set →
