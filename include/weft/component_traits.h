@@ -71,6 +71,12 @@ struct StripCRef {
   using type = std::remove_cv_t<std::remove_reference_t<X>>;
 };
 
+/// Makes `out` equal to ValTraits<X>::ToVal(x). Types whose traits have AssignTo (results,
+/// options, resources) overwrite `out` in place, keeping its buffers: a host function's
+/// result Val is reused across calls, so e.g. result<own<r>> allocates nothing per call.
+template <typename X>
+void AssignVal(Val& out, const X& x);
+
 }  // namespace detail
 
 /// The process-wide kResource node standing for host resource type `type` in typed
@@ -201,6 +207,14 @@ struct ValTraits<std::optional<X>> {
     items.push_back(ValTraits<X>::ToVal(*x));
     return Val::Aggregate(TypeKind::kOption, std::move(items), 1);
   }
+  static void AssignTo(Val& out, const std::optional<X>& x) {
+    out.kind = TypeKind::kOption;
+    out.str.clear();
+    out.resource = {};
+    out.bits = x ? 1 : 0;
+    out.items.resize(x ? 1 : 0);
+    if (x) detail::AssignVal(out.items[0], *x);
+  }
   static std::optional<X> FromVal(const Val& v) {
     if (v.bits == 0 || v.items.empty()) return std::nullopt;
     return ValTraits<X>::FromVal(v.items[0]);
@@ -226,6 +240,28 @@ struct ValTraits<Result<T, E>> {
     }
     if constexpr (!std::is_void_v<E>) items.push_back(ValTraits<E>::ToVal(r.error()));
     return Val::Aggregate(TypeKind::kResult, std::move(items), 1);
+  }
+  static void AssignTo(Val& out, const Result<T, E>& r) {
+    out.kind = TypeKind::kResult;
+    out.str.clear();
+    out.resource = {};
+    if (r.ok()) {
+      out.bits = 0;
+      if constexpr (!std::is_void_v<T>) {
+        out.items.resize(1);
+        detail::AssignVal(out.items[0], r.value());
+      } else {
+        out.items.clear();
+      }
+    } else {
+      out.bits = 1;
+      if constexpr (!std::is_void_v<E>) {
+        out.items.resize(1);
+        detail::AssignVal(out.items[0], r.error());
+      } else {
+        out.items.clear();
+      }
+    }
   }
   static Result<T, E> FromVal(const Val& v) {
     if (v.bits == 0) {
@@ -413,6 +449,13 @@ struct ValTraits<Resource<R>> {
   static Val ToVal(const Resource<R>& r) {
     return Val::Own(ResourceAny{HostResourceType<R>(), r.rep});
   }
+  static void AssignTo(Val& out, const Resource<R>& r) {
+    out.kind = TypeKind::kOwn;
+    out.bits = 0;
+    out.str.clear();
+    out.items.clear();
+    out.resource = ResourceAny{HostResourceType<R>(), r.rep};
+  }
   static Resource<R> FromVal(const Val& v) { return Resource<R>{v.resource.rep}; }
 };
 
@@ -429,12 +472,28 @@ struct ValTraits<Borrow<R>> {
   static Val ToVal(const Borrow<R>& r) {
     return Val::Borrow(ResourceAny{HostResourceType<R>(), r.rep});
   }
+  static void AssignTo(Val& out, const Borrow<R>& r) {
+    out.kind = TypeKind::kBorrow;
+    out.bits = 0;
+    out.str.clear();
+    out.items.clear();
+    out.resource = ResourceAny{HostResourceType<R>(), r.rep};
+  }
   static Borrow<R> FromVal(const Val& v) { return Borrow<R>{v.resource.rep}; }
 };
 
 // --- Functions -------------------------------------------------------------------------------
 
 namespace detail {
+
+template <typename X>
+void AssignVal(Val& out, const X& x) {
+  if constexpr (requires { ValTraits<X>::AssignTo(out, x); }) {
+    ValTraits<X>::AssignTo(out, x);
+  } else {
+    out = ValTraits<X>::ToVal(x);
+  }
+}
 
 template <typename R, typename... A>
 TypeRef StaticFuncType() {
@@ -529,11 +588,11 @@ std::pair<TypeRef, HostFunc> MakeTypedHostFunc(F f) {
     } else if constexpr (IsExpected<R>::value) {
       R r = call();
       if (!r.ok()) return std::move(r).error();
-      if (!results.empty()) results[0] = ValTraits<RV>::ToVal(r.value());
+      if (!results.empty()) AssignVal(results[0], r.value());
       return Error();
     } else {
       R r = call();
-      if (!results.empty()) results[0] = ValTraits<RV>::ToVal(r);
+      if (!results.empty()) AssignVal(results[0], r);
       return Error();
     }
   };

@@ -56,6 +56,9 @@ uint32_t HandleTable::Insert(const HandleEntry& e) {
     h = free.back();
     free.pop_back();
   } else {
+    // A table starts small every instantiation (a server makes one per request): skip the
+    // 1 -> 2 -> 4 -> 8 regrowths that a handler's first few handles would cost.
+    if (entries.size() == entries.capacity()) entries.reserve(std::max<size_t>(8, entries.size() * 2));
     h = static_cast<uint32_t>(entries.size());
     entries.emplace_back();
   }
@@ -73,6 +76,7 @@ Expected<HandleEntry*> HandleTable::Get(uint32_t handle) {
 
 void HandleTable::Remove(uint32_t handle) {
   entries[handle] = HandleEntry{};
+  if (free.capacity() == 0) free.reserve(8);
   free.push_back(handle);
 }
 
