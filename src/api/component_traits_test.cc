@@ -289,6 +289,47 @@ TEST(ComponentTraits, WrapVoidAndResources) {
   EXPECT_EQ(type3->result, nullptr);
 }
 
+// A typed host function writes its result into the caller's (reused) Val in place: whatever
+// that Val held before, the result must equal what ToVal makes, with no leftovers.
+TEST(ComponentTraits, ResultsOverwriteReusedVals) {
+  using R = Result<Resource<HostFile>, std::string>;
+  int call = 0;
+  auto [type, f] = detail::MakeTypedHostFunc<State>([&call]() -> Expected<R> {
+    switch (call++ % 3) {
+      case 0: return R::Ok(Resource<HostFile>{5});
+      case 1: return R::Err("no such file");
+      default: return R::Ok(Resource<HostFile>{9});
+    }
+  });
+  ASSERT_EQ(type->result->kind, TypeKind::kResult);
+  CallerBase caller(nullptr);
+  HostContext cx(caller);
+  // Start from a Val of another shape with every member set.
+  std::vector<Val> results = {Val::Aggregate(
+      TypeKind::kVariant, {Val::String("leftover"), Val::Own({HostResourceType<Point>(), 3})}, 7)};
+  results[0].str = "junk";
+  results[0].resource = {HostResourceType<Point>(), 1};
+  const R want[] = {R::Ok(Resource<HostFile>{5}), R::Err("no such file"),
+                    R::Ok(Resource<HostFile>{9}), R::Ok(Resource<HostFile>{5})};
+  for (const R& w : want) {
+    ASSERT_TRUE(f(cx, {}, results).ok());
+    EXPECT_EQ(results[0], ValTraits<R>::ToVal(w));
+    EXPECT_TRUE(CheckVal(results[0], type->result).ok());
+  }
+  // Options and borrows, and a payload Val that had items of its own.
+  std::vector<Val> out = {Val::Aggregate(TypeKind::kOption, {Val::Aggregate(TypeKind::kList,
+                                                                            {Val::U8(1)})},
+                                         1)};
+  detail::AssignVal(out[0], std::optional<Borrow<HostFile>>(Borrow<HostFile>{4}));
+  EXPECT_EQ(out[0], ValTraits<std::optional<Borrow<HostFile>>>::ToVal(Borrow<HostFile>{4}));
+  detail::AssignVal(out[0], std::optional<Borrow<HostFile>>());
+  EXPECT_EQ(out[0], ValTraits<std::optional<Borrow<HostFile>>>::ToVal(std::nullopt));
+  EXPECT_TRUE(out[0].items.empty());
+  using V = Result<void, void>;
+  detail::AssignVal(out[0], V::Err());
+  EXPECT_EQ(out[0], ValTraits<V>::ToVal(V::Err()));
+}
+
 TEST(ComponentTraits, TypesMatch) {
   TypeArena arena;
   Type* rec = arena.New(TypeKind::kRecord);
