@@ -57,18 +57,6 @@ p2::WasiP2State& GetWasi(ServeState& s) { return s.wasi; }
 p2::WasiP2Ctx& GetIo(ServeState& s) { return s.wasi.io; }
 wh::WasiHttpCtx& GetHttp(ServeState& s) { return s.http; }
 
-// Writes `text` to `fd` whole (lines from several threads stay whole: one write each).
-void WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 // Process-wide counters behind --metrics-addr; every loop thread updates them.
 struct Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -138,6 +126,11 @@ struct Metrics {
 
 // Everything the loop threads share: immutable after setup (metrics are atomics).
 struct Shared {
+  // Guest output, the access log and the dispatcher's lines, written by background threads
+  // (log_writer.h) so a loop never blocks on a slow stdout/stderr. First members: they go
+  // last, after everything that may still print.
+  LogWriter out_log{STDOUT_FILENO};
+  LogWriter err_log{STDERR_FILENO};
   const ServeOptions* options = nullptr;
   Engine* engine = nullptr;
   cm::InstancePre<ServeState> pre;
@@ -157,9 +150,9 @@ struct Shared {
 // written when the stream goes away.
 class PrefixedOutput final : public p2::OutputStream {
  public:
-  PrefixedOutput(int fd, uint64_t instance) : fd_(fd), instance_(instance) {}
+  PrefixedOutput(LogWriter& out, uint64_t instance) : out_(out), instance_(instance) {}
   ~PrefixedOutput() override {
-    if (!line_.empty()) WriteAll(fd_, Prefix() + line_ + "\n");
+    if (!line_.empty()) out_.Write(Prefix() + line_ + "\n");
   }
   p2::StreamStatus CheckWrite(uint64_t& permitted) override {
     permitted = 1 << 20;
@@ -178,7 +171,7 @@ class PrefixedOutput final : public p2::OutputStream {
         line_.clear();
       }
     }
-    if (!out.empty()) WriteAll(fd_, out);
+    if (!out.empty()) out_.Write(out);
     return p2::StreamStatus::Ok();
   }
   p2::StreamStatus Flush() override { return p2::StreamStatus::Ok(); }
@@ -191,7 +184,7 @@ class PrefixedOutput final : public p2::OutputStream {
     if (prefix_.empty()) prefix_ = "[instance " + std::to_string(instance_) + "] ";
     return prefix_;
   }
-  int fd_;
+  LogWriter& out_;
   uint64_t instance_;
   std::string prefix_;
   std::string line_;
@@ -300,8 +293,8 @@ class ComponentWorker final : public serve::Worker {
     store_->SetEpochDeadline(1);
     store_->SetDeadlineAction(DeadlineAction::kYield, 1);
     p2::WasiP2Ctx& io = store_->data().wasi.io;
-    io.SetStdout(std::make_shared<PrefixedOutput>(STDOUT_FILENO, id_));
-    io.SetStderr(std::make_shared<PrefixedOutput>(STDERR_FILENO, id_));
+    io.SetStdout(std::make_shared<PrefixedOutput>(shared_.out_log, id_));
+    io.SetStderr(std::make_shared<PrefixedOutput>(shared_.err_log, id_));
     io.SetWakeHandler([this, alive = alive_] {
       if (*alive && running_ && waiting_) PostResume();
     });
@@ -520,16 +513,13 @@ int ServeMain(const ServeOptions& o) {
   }
   shared.metrics.instantiations = 0;
 
-  // The access log and the dispatcher's lines go through a writer thread: a loop never
-  // blocks on a slow stderr (declared before the server, so it outlives every writer).
-  LogWriter err_log(STDERR_FILENO);
   serve::DispatcherConfig dispatch;
   dispatch.max_instance_reuse_count = o.max_instance_reuse_count;
   dispatch.max_instance_concurrent_reuse_count = o.max_instance_concurrent_reuse_count;
   dispatch.idle_instance_timeout = *idle;
   dispatch.request_timeout = request_timeout;
-  dispatch.log = [&err_log](const std::string& line) {
-    err_log.Write("weft serve: " + line + "\n");
+  dispatch.log = [&shared](const std::string& line) {
+    shared.err_log.Write("weft serve: " + line + "\n");
   };
 
   http::ServerConfig config;
@@ -542,7 +532,9 @@ int ServeMain(const ServeOptions& o) {
   config.max_concurrent_requests = o.max_concurrent_requests;
   config.shutdown_grace = *grace;
   if (!o.quiet) {
-    config.access_log = [&err_log](const std::string& line) { err_log.Write(line + "\n"); };
+    config.access_log = [&shared](const std::string& line) {
+      shared.err_log.Write(line + "\n");
+    };
   }
 
   http::HandlerFactory factory = [&shared, dispatch](unsigned, asio::io_context& io) {
