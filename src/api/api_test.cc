@@ -13,15 +13,8 @@
 namespace weft {
 namespace {
 
+using testing::MustCompile;
 using testing::Wat;
-
-Module MustCompile(Engine& engine, const std::string& wat) {
-  auto bytes = Wat(wat);
-  EXPECT_FALSE(bytes.empty()) << "wat2wasm failed";
-  auto m = Module::Compile(engine, bytes);
-  EXPECT_TRUE(m.ok()) << m.error().ToString();
-  return std::move(m).value();
-}
 
 TEST(Api, CompileAndCall) {
   Engine engine;

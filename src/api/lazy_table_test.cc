@@ -15,15 +15,7 @@
 namespace weft {
 namespace {
 
-using testing::Wat;
-
-Module MustCompile(Engine& engine, const std::string& wat) {
-  auto bytes = Wat(wat);
-  EXPECT_FALSE(bytes.empty()) << "wat2wasm failed";
-  auto m = Module::Compile(engine, bytes);
-  EXPECT_TRUE(m.ok()) << m.error().ToString();
-  return std::move(m).value();
-}
+using testing::MustCompile;
 
 // Table of 8: [f10, f20, null, f30, f40->f50 (overlap), null, null, null].
 const char* kModule = R"((module

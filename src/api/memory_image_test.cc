@@ -14,15 +14,7 @@
 namespace weft {
 namespace {
 
-using testing::Wat;
-
-Module MustCompile(Engine& engine, const std::string& wat) {
-  auto bytes = Wat(wat);
-  EXPECT_FALSE(bytes.empty()) << "wat2wasm failed";
-  auto m = Module::Compile(engine, bytes);
-  EXPECT_TRUE(m.ok()) << m.error().ToString();
-  return std::move(m).value();
-}
+using testing::MustCompile;
 
 // load8_u/store8 and grow exports over one memory with data at odd, overlapping offsets:
 // "abc" at 16, "xyz" ending at the last byte of the first page, "HELLO" across the

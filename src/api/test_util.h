@@ -1,7 +1,10 @@
-// Test helper: WebAssembly text to binary through wabt's wat2wasm (in a private temp dir).
+// Test helpers: WebAssembly text to binary through wabt's wat2wasm (in a private temp dir),
+// and compiling it into a Module with gtest expectations on the way.
 #pragma once
 
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +12,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "weft/weft.h"
 
 namespace weft::testing {
 
@@ -30,6 +35,16 @@ inline std::vector<uint8_t> Wat(const std::string& wat,
   }
   std::system(("rm -rf " + d).c_str());
   return bytes;
+}
+
+/// Wat(wat) compiled by `engine`; a failure at either step is a test failure (and then the
+/// result is unusable: callers' next expectations fail too).
+inline Module MustCompile(Engine& engine, const std::string& wat) {
+  auto bytes = Wat(wat);
+  EXPECT_FALSE(bytes.empty()) << "wat2wasm failed";
+  auto m = Module::Compile(engine, bytes);
+  EXPECT_TRUE(m.ok()) << m.error().ToString();
+  return std::move(m).value();
 }
 
 }  // namespace weft::testing
