@@ -266,6 +266,42 @@ void EchoTarget(Request r, std::shared_ptr<ResponseSink> sink, asio::io_context&
   Respond(*sink, 200, r.method + " " + r.path_with_query, {{"x-authority", r.authority}});
 }
 
+// GET /forever: a response body of 'x' written for ever, as fast as the client takes it;
+// `done` gets the writer's failure message once the response is cut. Other paths echo.
+struct Forever : std::enable_shared_from_this<Forever> {
+  std::shared_ptr<BodyWriter> w;
+  std::promise<std::string>* done;
+  std::vector<uint8_t> buf = std::vector<uint8_t>(16384, 'x');
+  void Pump() {
+    for (;;) {
+      if (w->failed()) {
+        auto st = w->Write(buf);
+        done->set_value(st.message.empty() ? "failed" : st.message);
+        return;
+      }
+      size_t cap = w->Capacity();
+      if (cap == 0) {
+        w->Wait([self = shared_from_this()] { self->Pump(); });
+        return;
+      }
+      auto st = w->Write(std::span(buf.data(), std::min(cap, buf.size())));
+      if (st.kind == BodyStatus::kFailed) {
+        done->set_value(st.message);
+        return;
+      }
+    }
+  }
+};
+auto ForeverOrEcho(std::promise<std::string>* done) {
+  return [done](Request r, std::shared_ptr<ResponseSink> sink, asio::io_context& io) {
+    if (r.path_with_query != "/forever") return EchoTarget(std::move(r), std::move(sink), io);
+    auto f = std::make_shared<Forever>();
+    f->w = sink->Start({});
+    f->done = done;
+    f->Pump();
+  };
+}
+
 // Reads the whole request body through BodyReader (Wait when empty), then answers with
 // "<n> bytes: <body> trailers: k=v,...".
 struct BodyEcho : std::enable_shared_from_this<BodyEcho> {
@@ -923,32 +959,7 @@ TEST(HttpServer, StalledResponseIsCutAfterIdleTimeout) {
   cfg.idle_connection_timeout = 300ms;
   std::promise<std::string> failure_p;
   auto failure = failure_p.get_future();
-  struct Forever : std::enable_shared_from_this<Forever> {
-    std::shared_ptr<BodyWriter> w;
-    std::promise<std::string>* done;
-    std::vector<uint8_t> buf = std::vector<uint8_t>(16384, 'x');
-    void Pump() {
-      for (;;) {
-        size_t cap = w->Capacity();
-        if (cap == 0 && !w->failed()) {
-          w->Wait([self = shared_from_this()] { self->Pump(); });
-          return;
-        }
-        auto st = w->Write(std::span(buf.data(), std::min(std::max<size_t>(cap, 1), buf.size())));
-        if (st.kind == BodyStatus::kFailed) {
-          done->set_value(st.message);
-          return;
-        }
-      }
-    }
-  };
-  TestServer ts(cfg, [&](Request r, std::shared_ptr<ResponseSink> sink, asio::io_context& io) {
-    if (r.path_with_query != "/forever") return EchoTarget(std::move(r), std::move(sink), io);
-    auto f = std::make_shared<Forever>();
-    f->w = sink->Start({});
-    f->done = &failure_p;
-    f->Pump();
-  });
+  TestServer ts(cfg, ForeverOrEcho(&failure_p));
   Client c(ts.port(), /*rcvbuf=*/16 * 1024);
   auto start = Clock::now();
   ASSERT_TRUE(c.Send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -1188,37 +1199,7 @@ TEST(HttpServer, ManyClientsOnTwoLoops) {
 TEST(HttpServer, ClientDisconnectsMidResponse) {
   std::promise<std::string> failure_p;
   auto failure = failure_p.get_future();
-  struct Forever : std::enable_shared_from_this<Forever> {
-    std::shared_ptr<BodyWriter> w;
-    std::promise<std::string>* done;
-    std::vector<uint8_t> buf = std::vector<uint8_t>(16384, 'x');
-    void Pump() {
-      for (;;) {
-        if (w->failed()) {
-          auto st = w->Write(buf);
-          done->set_value(st.message.empty() ? "failed" : st.message);
-          return;
-        }
-        size_t cap = w->Capacity();
-        if (cap == 0) {
-          w->Wait([self = shared_from_this()] { self->Pump(); });
-          return;
-        }
-        auto st = w->Write(std::span(buf.data(), std::min(cap, buf.size())));
-        if (st.kind == BodyStatus::kFailed) {
-          done->set_value(st.message);
-          return;
-        }
-      }
-    }
-  };
-  TestServer ts({}, [&](Request r, std::shared_ptr<ResponseSink> sink, asio::io_context& io) {
-    if (r.path_with_query != "/forever") return EchoTarget(std::move(r), std::move(sink), io);
-    auto f = std::make_shared<Forever>();
-    f->w = sink->Start({});
-    f->done = &failure_p;
-    f->Pump();
-  });
+  TestServer ts({}, ForeverOrEcho(&failure_p));
   {
     Client c(ts.port());
     ASSERT_TRUE(c.Send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n"));
