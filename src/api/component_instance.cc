@@ -94,38 +94,44 @@ struct LowerScratch {
   std::vector<Val> params, results;
 };
 
-/// Borrows a LowerScratch from a per-thread free list for one lowered call, so that its
-/// buffers are reused across imports and across stores (a server makes a store per request:
-/// per-import buffers would start empty every request). Calls that are in flight at once on
-/// a thread (nested, or suspended on fibers) each hold their own.
-class ScratchLease {
+/// Borrows a T from a per-thread free list for as long as it lives, keeping up to kKeep
+/// returned ones (cleared first if T has Clear()), so that a server making a store per
+/// request reuses their buffers' capacity instead of regrowing them every time. Leases in
+/// flight at once on a thread (nested, or suspended on fibers) each hold their own.
+template <typename T, size_t kKeep>
+class PoolLease {
  public:
-  ScratchLease() {
-    std::vector<std::unique_ptr<LowerScratch>>& pool = Pool();
+  PoolLease() {
+    std::vector<std::unique_ptr<T>>& pool = Pool();
     if (pool.empty()) {
-      sc_ = std::make_unique<LowerScratch>();
+      item_ = std::make_unique<T>();
     } else {
-      sc_ = std::move(pool.back());
+      item_ = std::move(pool.back());
       pool.pop_back();
     }
   }
-  ~ScratchLease() {
-    std::vector<std::unique_ptr<LowerScratch>>& pool = Pool();
-    if (pool.size() < 16) pool.push_back(std::move(sc_));
+  ~PoolLease() {
+    if constexpr (requires(T& t) { t.Clear(); }) item_->Clear();
+    std::vector<std::unique_ptr<T>>& pool = Pool();
+    if (pool.size() < kKeep) pool.push_back(std::move(item_));
   }
-  ScratchLease(const ScratchLease&) = delete;
-  ScratchLease& operator=(const ScratchLease&) = delete;
-  LowerScratch& operator*() { return *sc_; }
+  PoolLease(const PoolLease&) = delete;
+  PoolLease& operator=(const PoolLease&) = delete;
+  T& operator*() { return *item_; }
 
  private:
-  // Not inlined: the pool's address must be looked up again after the call (a fiber may, in
-  // principle, resume on another thread), not kept from before it.
-  [[gnu::noinline]] static std::vector<std::unique_ptr<LowerScratch>>& Pool() {
-    thread_local std::vector<std::unique_ptr<LowerScratch>> pool;
+  // Not inlined: the pool's address must be looked up again on return (a fiber may, in
+  // principle, resume on another thread; a start function may run meanwhile), not kept from
+  // before.
+  [[gnu::noinline]] static std::vector<std::unique_ptr<T>>& Pool() {
+    thread_local std::vector<std::unique_ptr<T>> pool;
     return pool;
   }
-  std::unique_ptr<LowerScratch> sc_;
+  std::unique_ptr<T> item_;
 };
+
+/// One lowered call's buffers (its params, results and flat values).
+using ScratchLease = PoolLease<LowerScratch, 16>;
 
 /// Everything a lowered import's host function needs, in one object owned by the store's
 /// ComponentStoreState (the host function's closure holds only its address, which fits the
@@ -616,37 +622,9 @@ struct Spaces {
   }
 };
 
-/// Borrows a cleared Spaces from a per-thread free list for one component instantiation, so
-/// that a server instantiating per request reuses the vectors' capacity instead of
-/// regrowing a dozen vectors every time (nested instantiations each hold their own).
-class SpacesLease {
- public:
-  SpacesLease() {
-    std::vector<std::unique_ptr<Spaces>>& pool = Pool();
-    if (pool.empty()) {
-      sp_ = std::make_unique<Spaces>();
-    } else {
-      sp_ = std::move(pool.back());
-      pool.pop_back();
-    }
-  }
-  ~SpacesLease() {
-    sp_->Clear();
-    std::vector<std::unique_ptr<Spaces>>& pool = Pool();
-    if (pool.size() < 8) pool.push_back(std::move(sp_));
-  }
-  SpacesLease(const SpacesLease&) = delete;
-  SpacesLease& operator=(const SpacesLease&) = delete;
-  Spaces& operator*() { return *sp_; }
-
- private:
-  // Not inlined, as ScratchLease::Pool: looked up again after a start function ran.
-  [[gnu::noinline]] static std::vector<std::unique_ptr<Spaces>>& Pool() {
-    thread_local std::vector<std::unique_ptr<Spaces>> pool;
-    return pool;
-  }
-  std::unique_ptr<Spaces> sp_;
-};
+/// One component instantiation's index spaces, cleared on return (nested instantiations
+/// each hold their own).
+using SpacesLease = PoolLease<Spaces, 8>;
 
 class Instantiator {
  public:
