@@ -208,11 +208,7 @@ struct ValTraits<std::optional<X>> {
     return Val::Aggregate(TypeKind::kOption, std::move(items), 1);
   }
   static void AssignTo(Val& out, const std::optional<X>& x) {
-    out.kind = TypeKind::kOption;
-    out.str.clear();
-    out.resource = {};
-    out.bits = x ? 1 : 0;
-    out.items.resize(x ? 1 : 0);
+    out.Reset(TypeKind::kOption, x ? 1 : 0, x ? 1 : 0);
     if (x) detail::AssignVal(out.items[0], *x);
   }
   static std::optional<X> FromVal(const Val& v) {
@@ -242,25 +238,12 @@ struct ValTraits<Result<T, E>> {
     return Val::Aggregate(TypeKind::kResult, std::move(items), 1);
   }
   static void AssignTo(Val& out, const Result<T, E>& r) {
-    out.kind = TypeKind::kResult;
-    out.str.clear();
-    out.resource = {};
     if (r.ok()) {
-      out.bits = 0;
-      if constexpr (!std::is_void_v<T>) {
-        out.items.resize(1);
-        detail::AssignVal(out.items[0], r.value());
-      } else {
-        out.items.clear();
-      }
+      out.Reset(TypeKind::kResult, 0, std::is_void_v<T> ? 0 : 1);
+      if constexpr (!std::is_void_v<T>) detail::AssignVal(out.items[0], r.value());
     } else {
-      out.bits = 1;
-      if constexpr (!std::is_void_v<E>) {
-        out.items.resize(1);
-        detail::AssignVal(out.items[0], r.error());
-      } else {
-        out.items.clear();
-      }
+      out.Reset(TypeKind::kResult, 1, std::is_void_v<E> ? 0 : 1);
+      if constexpr (!std::is_void_v<E>) detail::AssignVal(out.items[0], r.error());
     }
   }
   static Result<T, E> FromVal(const Val& v) {
@@ -450,10 +433,7 @@ struct ValTraits<Resource<R>> {
     return Val::Own(ResourceAny{HostResourceType<R>(), r.rep});
   }
   static void AssignTo(Val& out, const Resource<R>& r) {
-    out.kind = TypeKind::kOwn;
-    out.bits = 0;
-    out.str.clear();
-    out.items.clear();
+    out.Reset(TypeKind::kOwn);
     out.resource = ResourceAny{HostResourceType<R>(), r.rep};
   }
   static Resource<R> FromVal(const Val& v) { return Resource<R>{v.resource.rep}; }
@@ -473,10 +453,7 @@ struct ValTraits<Borrow<R>> {
     return Val::Borrow(ResourceAny{HostResourceType<R>(), r.rep});
   }
   static void AssignTo(Val& out, const Borrow<R>& r) {
-    out.kind = TypeKind::kBorrow;
-    out.bits = 0;
-    out.str.clear();
-    out.items.clear();
+    out.Reset(TypeKind::kBorrow);
     out.resource = ResourceAny{HostResourceType<R>(), r.rep};
   }
   static Borrow<R> FromVal(const Val& v) { return Borrow<R>{v.resource.rep}; }

@@ -273,6 +273,16 @@ struct Val {
     v.bits = bits;
     return v;
   }
+  /// Makes this Make(kind, bits) in place with `n_items` items, keeping the capacity of its
+  /// string and items (for Vals reused across calls). Items kept from before hold their old
+  /// contents and buffers: the caller overwrites them.
+  void Reset(TypeKind k, uint64_t b = 0, size_t n_items = 0) {
+    kind = k;
+    bits = b;
+    str.clear();
+    items.resize(n_items);
+    resource = {};
+  }
   float f32() const;
   double f64() const;
   /// Whether this is a non-empty list<u8> in the packed form.

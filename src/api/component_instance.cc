@@ -400,13 +400,7 @@ Error CallComponentFunc(StoreBase& store, Func::Impl* f, std::span<const Val> pa
     // Emptied in place (not replaced by fresh Vals) so that the caller's reused buffers keep
     // their capacity; a host function that sets no result still fails the check below.
     results.resize(f->type->result != nullptr ? 1 : 0);
-    for (Val& r : results) {
-      r.kind = TypeKind::kBool;
-      r.bits = 0;
-      r.str.clear();
-      r.items.clear();
-      r.resource = {};
-    }
+    for (Val& r : results) r.Reset(TypeKind::kBool);
     HostContext cx(*caller);
     WEFT_TRY(f->host->func(cx, params, results));
     if (f->type->result != nullptr) {
