@@ -52,6 +52,9 @@ function(weft_library)
     add_executable(${lib}_test ${tests})
     target_compile_options(${lib}_test PRIVATE ${WEFT_WARNINGS})
     target_link_libraries(${lib}_test PRIVATE ${lib} GTest::gtest GTest::gtest_main GTest::gmock)
+    # Where the tests' data lives (testdata/ beside them). Not __FILE__: compiler caches
+    # and -ffile-prefix-map may rewrite that to a relative path.
+    target_compile_definitions(${lib}_test PRIVATE WEFT_TEST_SRC_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
     gtest_discover_tests(${lib}_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
   endif()
   if(WEFT_FUZZ AND fuzzers)

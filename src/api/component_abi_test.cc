@@ -13,7 +13,7 @@
 
 #ifndef WEFT_ABI_ECHO_WASM
 #define WEFT_ABI_ECHO_WASM \
-  (std::string(__FILE__).substr(0, std::string(__FILE__).rfind('/')) + "/../component/testdata/abi_echo.wasm")
+  (std::string(WEFT_TEST_SRC_DIR) + "/../component/testdata/abi_echo.wasm")
 #endif
 
 namespace weft::component {

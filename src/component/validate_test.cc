@@ -23,8 +23,7 @@ namespace {
 using namespace testenc;
 
 std::string TestData(const char* name) {
-  std::string dir = __FILE__;
-  return dir.substr(0, dir.rfind('/')) + "/testdata/" + name;
+  return std::string(WEFT_TEST_SRC_DIR) + "/testdata/" + name;
 }
 
 Bytes ReadFile(const std::string& path) {

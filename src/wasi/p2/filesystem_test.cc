@@ -682,9 +682,8 @@ TEST(FilesystemLinker, DefinesInterfaces) {
 }
 
 std::vector<uint8_t> ReadTestComponent(const char* name) {
-  std::string dir = __FILE__;
-  dir.resize(dir.rfind('/'));
-  std::ifstream in(dir + "/../../component/testdata/" + name, std::ios::binary);
+  std::ifstream in(std::string(WEFT_TEST_SRC_DIR) + "/../../component/testdata/" + name,
+                   std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 

@@ -17,8 +17,7 @@ namespace cm = weft::component;
 using std::chrono::milliseconds;
 
 std::string TestData(const std::string& name) {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind('/')) + "/testdata/" + name;
+  return std::string(WEFT_TEST_SRC_DIR) + "/testdata/" + name;
 }
 
 struct State {
