@@ -144,9 +144,8 @@ struct LoweredImport {
   weft::Func realloc;
   abi::StringEncoding enc = abi::StringEncoding::kUtf8;
   /// The core result kinds: Component::Impl::lower_info's (the store keeps the component
-  /// alive) or `own_results`.
+  /// alive).
   const std::vector<ValKind>* result_kinds = nullptr;
-  std::vector<ValKind> own_results;
 };
 
 ComponentStoreState::ComponentStoreState() = default;
@@ -795,25 +794,16 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
   auto li = std::make_unique<LoweredImport>();
   li->inst = inst;
   li->target = target;
-  li->type = c.type != nullptr ? c.type : target->type;
+  li->type = c.type;
   li->enc = c.encoding;
-  const weft::FuncType* core_type = nullptr;
-  const wasm::FuncType* wasm_type = nullptr;  // set when the component holds the type
-  weft::FuncType computed;
-  uint32_t type_id = 0;
-  if (auto it = comp_.lower_info.find(&c); it != comp_.lower_info.end()) {
-    core_type = &it->second.core_type;
-    wasm_type = &it->second.wasm_type;
-    type_id = it->second.type_id;
-    li->result_kinds = &core_type->results;
-  } else {
-    abi::FlatFuncType ft = abi::FlattenFuncType(li->type, /*lower=*/true);
-    computed = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
-    type_id = store_.raw()->engine->InternType(weft::api::ToWasm(computed));
-    core_type = &computed;
-    li->own_results = computed.results;
-    li->result_kinds = &li->own_results;
+  // Every validated `canon lower` has its type resolved, and its core type was computed
+  // once per component (PrepareComponent).
+  auto info = comp_.lower_info.find(&c);
+  if (info == comp_.lower_info.end()) {
+    return Error::Make(ErrorCode::kInvalid, "canon lower: the lowered function's type is unresolved");
   }
+  const Component::Impl::LowerInfo& lower = info->second;
+  li->result_kinds = &lower.core_type.results;
   if (c.memory >= 0) {
     if (static_cast<size_t>(c.memory) >= sp.core_memories.size()) {
       return Error::Make(ErrorCode::kInvalid, "canon lower: memory index out of range");
@@ -835,12 +825,9 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
     return CallLowered(*caller.store(), caller, l->inst, l->target, l->type, l->memory,
                        l->realloc, l->enc, *l->result_kinds, args, out, *sc);
   };
-  if (wasm_type != nullptr) {
-    return weft::Func(weft::api::NewInstanceHostFuncInst(*store_.raw(), type_id, *wasm_type,
-                                                         *core_type, std::move(cb)));
-  }
-  std::shared_ptr<runtime::HostFunc> host = weft::api::MakeHostFunc(*core_type, std::move(cb));
-  return weft::Func(weft::api::NewHostFuncInst(*store_.raw(), type_id, std::move(host)));
+  return weft::Func(weft::api::NewInstanceHostFuncInst(*store_.raw(), lower.type_id,
+                                                       lower.wasm_type, lower.core_type,
+                                                       std::move(cb)));
 }
 
 Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, uint64_t off) {

@@ -96,28 +96,24 @@ Error Check(const Val& v, TypeRef t) {
                    " cases");
       }
       TypeRef payload = nullptr;
-      std::string name;
       switch (t->kind) {
-        case TypeKind::kVariant:
-          payload = t->fields[v.bits].type;
-          name = "case `" + t->fields[v.bits].name + "`";
-          break;
-        case TypeKind::kOption:
-          payload = v.bits == 1 ? t->elem : nullptr;
-          name = "some";
-          break;
-        case TypeKind::kResult:
-          payload = v.bits == 0 ? t->elem : t->err;
-          name = v.bits == 0 ? "ok" : "err";
-          break;
+        case TypeKind::kVariant: payload = t->fields[v.bits].type; break;
+        case TypeKind::kOption: payload = v.bits == 1 ? t->elem : nullptr; break;
+        case TypeKind::kResult: payload = v.bits == 0 ? t->elem : t->err; break;
         default: break;
       }
       if (payload == nullptr) {
         if (!v.items.empty()) return Bad("case " + std::to_string(v.bits) + " has no payload, value has one");
         return Error::Ok();
       }
-      if (v.items.size() != 1) return Bad(name + ": payload missing");
-      if (Error e = Check(v.items[0], payload)) return In(name, std::move(e));
+      // The case's name, for errors only (not built on the success path).
+      auto name = [&]() -> std::string {
+        if (t->kind == TypeKind::kVariant) return "case `" + t->fields[v.bits].name + "`";
+        if (t->kind == TypeKind::kOption) return "some";
+        return v.bits == 0 ? "ok" : "err";
+      };
+      if (v.items.size() != 1) return Bad(name() + ": payload missing");
+      if (Error e = Check(v.items[0], payload)) return In(name(), std::move(e));
       return Error::Ok();
     }
     case TypeKind::kFlags: {
