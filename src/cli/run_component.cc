@@ -145,6 +145,14 @@ int RunComponent(const RunOptions& o, std::span<const uint8_t> bytes,
     std::string hint = o.trap_unknown_imports
                            ? ""
                            : "\n(--trap-unknown-imports makes missing imports trap when called)";
+    bool runnable = false, handler = false;
+    for (const cm::ExternDesc& e : component->exports()) {
+      runnable |= e.name.starts_with("wasi:cli/run@");
+      handler |= e.name.starts_with("wasi:http/incoming-handler@");
+    }
+    if (handler && !runnable) {
+      hint = "\n(it is a wasi:http handler: serve it with `weft serve " + o.file + "`)";
+    }
     return Fail("failed to link `" + o.file + "`: " + pre.error().ToString() + hint);
   }
 

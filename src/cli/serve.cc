@@ -7,6 +7,7 @@
 // also where a request timeout stops it.
 #include "cli/serve.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include <array>
@@ -485,6 +486,12 @@ int ServeMain(const ServeOptions& o) {
   engine_config.epoch_interruption = true;
   Engine engine(engine_config);
   shared.engine = &engine;
+  static constexpr uint8_t kModulePreamble[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  if (bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, kModulePreamble)) {
+    return Fail("`" + o.file +
+                "` is a core WebAssembly module; `weft serve` needs a component exporting "
+                "wasi:http/incoming-handler@0.2.x (run a module with `weft run`)");
+  }
   auto component = cm::Component::Compile(engine, bytes);
   if (!component.ok()) {
     return Fail("failed to compile `" + o.file + "`: " + component.error().ToString());

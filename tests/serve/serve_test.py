@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -387,6 +388,15 @@ def test_startup_errors():
     r = subprocess.run([WEFT, "serve", "--request-timeout", "soon", HANDLER], capture_output=True,
                        text=True, timeout=30)
     check(r.returncode == 1 and "--request-timeout" in r.stderr, f"bad duration: {r.stderr}")
+    with tempfile.NamedTemporaryFile(suffix=".wasm") as core:  # an empty core module
+        core.write(b"\0asm\1\0\0\0")
+        core.flush()
+        r = subprocess.run([WEFT, "serve", core.name], capture_output=True, text=True, timeout=30)
+        check(r.returncode == 1 and "is a core WebAssembly module" in r.stderr and "weft run" in r.stderr,
+              f"core module: {r.returncode} {r.stderr}")
+    # The other way round: `weft run` of a handler points at `weft serve`.
+    r = subprocess.run([WEFT, "run", HELLO], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 1 and "serve it with `weft serve" in r.stderr, f"run of a handler: {r.stderr}")
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen()
