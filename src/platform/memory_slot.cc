@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "platform/memory.h"
@@ -41,11 +42,16 @@ std::unique_ptr<MemoryImage> MemoryImage::Create(size_t bytes) {
   }
   auto image = std::unique_ptr<MemoryImage>(
       new MemoryImage(fd, size, next_image_id.fetch_add(1, std::memory_order_relaxed)));
-  if (size <= MemorySlot::kKeepResidentBytes) image->copy_.assign(size, 0);
+  // Shared and read-only: shows the file's pages as written (before slots map it).
+  void* view = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (view != MAP_FAILED) image->view_ = static_cast<const uint8_t*>(view);
   return image;
 }
 
-MemoryImage::~MemoryImage() { close(fd_); }
+MemoryImage::~MemoryImage() {
+  if (view_ != nullptr) munmap(const_cast<uint8_t*>(view_), size_);
+  close(fd_);
+}
 
 bool MemoryImage::Write(size_t offset, std::span<const uint8_t> data) {
   if (offset > size_ || data.size() > size_ - offset) return false;
@@ -53,7 +59,6 @@ bool MemoryImage::Write(size_t offset, std::span<const uint8_t> data) {
     ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    if (!copy_.empty()) std::memcpy(copy_.data() + offset, data.data(), static_cast<size_t>(n));
     data = data.subspan(static_cast<size_t>(n));
     offset += static_cast<size_t>(n);
   }
@@ -75,6 +80,23 @@ namespace {
 // other thread-local destructors, are unmapped instead. Trivially destructible on purpose.
 thread_local bool pool_destroyed = false;
 thread_local SlotPool pool;
+thread_local uint64_t kept_bytes = 0;
+
+// /proc/self/pagemap, opened once per process (reopened in a forked child, whose "self" is
+// another process); -1 if unavailable.
+int PagemapFd() {
+  static std::mutex mu;
+  static int fd = -1;
+  static pid_t owner = 0;
+  std::lock_guard<std::mutex> lock(mu);
+  pid_t pid = getpid();
+  if (owner != pid) {
+    if (fd >= 0) close(fd);
+    fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    owner = pid;
+  }
+  return fd;
+}
 }  // namespace
 
 SlotPool::~SlotPool() {
@@ -112,6 +134,7 @@ MemorySlot* SlotPool::Take(size_t reserve_bytes, uint64_t image_id) {
 
 size_t MemorySlot::FreeInThisThread() { return pool_destroyed ? 0 : pool.free.size(); }
 uint64_t MemorySlot::ReservationsInThisThread() { return pool_destroyed ? 0 : pool.reservations; }
+uint64_t MemorySlot::KeptBytesInThisThread() { return kept_bytes; }
 
 // ---------------------------------------------------------------------------------------------
 // MemorySlot
@@ -139,18 +162,24 @@ MemorySlot* MemorySlot::Acquire(size_t reserve_bytes, size_t accessible_bytes,
 
 bool MemorySlot::Prepare(size_t accessible_bytes, const MemoryImage* image) {
   uint64_t want = image != nullptr ? image->id() : 0;
-  if (dirty_ != 0) {
+  if (!kept_.empty()) {
     // Same image (or none) with its bytes at hand: copy and zero in place, no page faults.
     // Otherwise drop the pages as Release would have.
-    const uint8_t* copy = image != nullptr ? image->resident_copy() : nullptr;
-    if (image_id_ == want && (want == 0 || copy != nullptr)) {
-      size_t from_image = std::min(image_size_, dirty_);
-      if (from_image != 0) std::memcpy(base_, copy, from_image);
-      std::memset(base_ + from_image, 0, dirty_ - from_image);
-    } else if (madvise(base_, dirty_, MADV_DONTNEED) != 0) {
-      return false;
+    const uint8_t* src = image != nullptr ? image->bytes() : nullptr;
+    if (image_id_ == want && (want == 0 || src != nullptr)) {
+      for (const Run& r : kept_) {
+        size_t end = r.offset + r.bytes;
+        size_t image_end = std::min(end, image_size_);
+        if (r.offset < image_end) std::memcpy(base_ + r.offset, src + r.offset, image_end - r.offset);
+        size_t zeros_from = std::max(r.offset, image_size_);
+        if (zeros_from < end) std::memset(base_ + zeros_from, 0, end - zeros_from);
+      }
+    } else {
+      for (const Run& r : kept_) {
+        if (madvise(base_ + r.offset, r.bytes, MADV_DONTNEED) != 0) return false;
+      }
     }
-    dirty_ = 0;
+    kept_.clear();
   }
   if (image_id_ != want) {
     if (image_size_ != 0) {
@@ -208,17 +237,68 @@ void MemorySlot::Release() {
     delete this;
     return;
   }
-  // MADV_DONTNEED on a private mapping: anonymous pages come back as zeros, file pages as the
-  // file's (the image's) contents. The cost is in the pages the memory touched, not its size.
-  // The first kKeepResidentBytes are left for Prepare to reset (the file comment says why).
-  size_t keep = std::min(accessible_, kKeepResidentBytes);
-  if (accessible_ > keep && madvise(base_ + keep, accessible_ - keep, MADV_DONTNEED) != 0) {
+  if (!KeepWrittenPages()) {
     Unmap();
     delete this;
     return;
   }
-  dirty_ = keep;
   pool.free.push_back(this);
+}
+
+bool MemorySlot::KeepWrittenPages() {
+  kept_.clear();
+  if (accessible_ == 0) return true;
+  if (accessible_ <= kKeepResidentBytes) {
+    kept_.push_back({0, accessible_});
+    return true;
+  }
+  // The pagemap entry of a page (Documentation/admin-guide/mm/pagemap.rst): bit 63 present,
+  // 62 swapped, 61 file page or shared anonymous. A page of the image's MAP_PRIVATE mapping
+  // that was written is an anonymous copy (61 clear); one only read is the file's page (61
+  // set). After the image, written pages are anonymous; a page only read maps the shared
+  // zero page, which is not a file page either and is kept (zeroing it is harmless).
+  constexpr uint64_t kPresent = uint64_t{1} << 63, kSwapped = uint64_t{1} << 62,
+                     kFile = uint64_t{1} << 61;
+  int fd = accessible_ <= kMaxScanBytes ? PagemapFd() : -1;
+  bool scanned = fd >= 0;
+  const size_t page = PageSize();
+  const size_t pages = accessible_ / page;
+  const uint64_t first_entry = reinterpret_cast<uintptr_t>(base_) / page;
+  size_t kept = 0;
+  constexpr size_t kBatch = 1024;  // entries per read
+  uint64_t entries[kBatch];
+  for (size_t at = 0; scanned && at < pages; at += kBatch) {
+    size_t n = std::min(kBatch, pages - at);
+    size_t want = n * sizeof(uint64_t);
+    ssize_t got;
+    do {
+      got = pread(fd, entries, want, static_cast<off_t>((first_entry + at) * sizeof(uint64_t)));
+    } while (got < 0 && errno == EINTR);
+    if (got != static_cast<ssize_t>(want)) {
+      scanned = false;
+      break;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t e = entries[i];
+      if ((e & (kPresent | kSwapped)) == 0 || (e & kFile) != 0) continue;
+      size_t offset = (at + i) * page;
+      if (!kept_.empty() && kept_.back().offset + kept_.back().bytes == offset) {
+        kept_.back().bytes += page;
+      } else {
+        kept_.push_back({offset, page});
+      }
+      kept += page;
+    }
+    if (kept > kMaxKeptBytes) scanned = false;
+  }
+  if (scanned) {
+    kept_bytes += kept;
+    return true;
+  }
+  // MADV_DONTNEED on a private mapping: anonymous pages come back as zeros, file pages as the
+  // file's (the image's) contents. The cost is in the pages the memory touched, not its size.
+  kept_.clear();
+  return madvise(base_, accessible_, MADV_DONTNEED) == 0;
 }
 
 void MemorySlot::Unmap() {

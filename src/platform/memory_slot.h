@@ -2,13 +2,19 @@
 // A slot is a reserved address range for one linear memory, taken from and returned to the
 // calling thread's pool, so instantiation costs no mmap/munmap once the pool is warm. A slot
 // handed out has [0, accessible) readable and writable, holding the image's bytes (or zeros)
-// with zeros after them, and [accessible, reserved) inaccessible. Returning a slot drops its
-// pages past the first kKeepResidentBytes with madvise(MADV_DONTNEED): anonymous pages read
-// back as zeros and image pages as the image again. The first kKeepResidentBytes stay
-// resident and are reset when the slot is next acquired, by copying the image's bytes and
-// zeroing the rest (cheaper for small memories than dropping the pages and faulting them back
-// in); a slot acquired for another image, or with an image too big to keep a copy of, drops
-// them instead. Pools are per thread: no locks.
+// with zeros after them, and [accessible, reserved) inaccessible.
+//
+// Returning a slot keeps the pages its user may have written resident, and the next
+// acquisition for the same image resets them by copying the image's bytes and zeroing the
+// rest: no page faults to copy them again, no kernel work to drop them. Which pages: all of
+// a memory of at most kKeepResidentBytes; for a larger one, the pages /proc/self/pagemap
+// shows as present (or swapped) and not file pages, i.e. the copy-on-write copies of image
+// pages and the anonymous pages after the image (image pages only read are still the
+// image's file pages and need nothing). Everything else, and everything when pagemap is
+// unavailable, the memory is larger than kMaxScanBytes or more than kMaxKeptBytes were
+// written, is dropped with madvise(MADV_DONTNEED): anonymous pages read back as zeros and
+// image pages as the image again. A slot acquired for another image drops its kept pages
+// the same way before remapping. Pools are per thread: no locks.
 #pragma once
 
 #include <cstddef>
@@ -37,9 +43,9 @@ class MemoryImage {
   bool Write(size_t offset, std::span<const uint8_t> data);
 
   size_t size() const { return size_; }  ///< A multiple of the page size.
-  /// The image's bytes in process memory (size() of them), kept for images of at most
-  /// MemorySlot::kKeepResidentBytes so reused slots can be reset by copying; else null.
-  const uint8_t* resident_copy() const { return copy_.empty() ? nullptr : copy_.data(); }
+  /// The image's bytes (size() of them) through a read-only shared mapping of its file, the
+  /// source reused slots are reset from; null if the OS refused that mapping.
+  const uint8_t* bytes() const { return view_; }
   /// Unique for the process's life (never reused, unlike addresses): slots remember which
   /// image they hold by this id.
   uint64_t id() const { return id_; }
@@ -50,7 +56,7 @@ class MemoryImage {
   int fd_;
   size_t size_;
   uint64_t id_;
-  std::vector<uint8_t> copy_;  ///< see resident_copy()
+  const uint8_t* view_ = nullptr;  ///< see bytes()
 };
 
 /// A reserved address range for one linear memory (see the file comment).
@@ -82,10 +88,17 @@ class MemorySlot {
 
   /// Free slots kept per thread beyond which returned slots are unmapped.
   static constexpr size_t kMaxFreePerThread = 32;
-  /// Bytes at the start of a returned slot kept resident and reset by copying/zeroing on
-  /// reuse instead of dropped (wasmtime's "linear_memory_keep_resident"). One wasm page: a
-  /// memset of 64 KiB costs less than dropping and re-faulting the few pages a request touches.
+  /// A memory of at most this many bytes is kept resident whole and reset by copying and
+  /// zeroing on reuse (wasmtime's "linear_memory_keep_resident"), without a pagemap scan. One
+  /// wasm page: a memset of 64 KiB costs less than the scan's system call.
   static constexpr size_t kKeepResidentBytes = 64 * 1024;
+  /// Larger memories are scanned for written pages only up to this size (the scan reads 8
+  /// bytes per page), and keep them only up to kMaxKeptBytes (a pooled slot's resident set).
+  static constexpr size_t kMaxScanBytes = 256 * 1024 * 1024;
+  static constexpr size_t kMaxKeptBytes = 8 * 1024 * 1024;
+  /// Bytes the calling thread's releases of scanned (larger) memories kept resident for
+  /// reset, in total: 0 where pagemap is unavailable. For tests.
+  static uint64_t KeptBytesInThisThread();
   /// The calling thread's pool: slots now free in it, and reservations (mmaps) it has made
   /// (a reused slot adds none).
   static size_t FreeInThisThread();
@@ -95,16 +108,23 @@ class MemorySlot {
   friend struct SlotPool;
   MemorySlot(uint8_t* base, size_t reserved) : base_(base), reserved_(reserved) {}
   bool Prepare(size_t accessible_bytes, const MemoryImage* image);
+  /// Release's choice: fills kept_ (see the file comment) and drops the rest. False if the
+  /// OS refuses the drop.
+  bool KeepWrittenPages();
   void Unmap();
+
+  struct Run {
+    size_t offset, bytes;
+  };
 
   uint8_t* base_;
   size_t reserved_;
   size_t accessible_ = 0;  ///< [0, accessible_) is PROT_READ|PROT_WRITE
   uint64_t image_id_ = 0;
   size_t image_size_ = 0;  ///< bytes of [0, ...) mapped from the image file
-  /// [0, dirty_) was kept resident by Release and still holds the last user's bytes: Prepare
-  /// resets it before anything else (it is readable and writable).
-  size_t dirty_ = 0;
+  /// Ranges Release kept resident that may still hold the last user's bytes: Prepare resets
+  /// them before anything else (they are readable and writable). Sorted, disjoint.
+  std::vector<Run> kept_;
 };
 
 }  // namespace weft::platform

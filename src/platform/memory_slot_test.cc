@@ -230,8 +230,8 @@ TEST(MemoryImage, KeptResidentPartIsResetOnReuse) {
   ASSERT_NE(image, nullptr);
   ASSERT_NE(other, nullptr);
   ASSERT_NE(big, nullptr);
-  EXPECT_NE(image->resident_copy(), nullptr);
-  EXPECT_EQ(big->resident_copy(), nullptr);
+  EXPECT_NE(image->bytes(), nullptr);
+  EXPECT_NE(big->bytes(), nullptr);
   const uint8_t a_bytes[] = {'a', 'b', 'c'};
   const uint8_t o_bytes[] = {'x', 'y'};
   ASSERT_TRUE(image->Write(5000, a_bytes));
@@ -279,6 +279,82 @@ TEST(MemoryImage, KeptResidentPartIsResetOnReuse) {
   ASSERT_EQ(s->base(), base);
   EXPECT_TRUE(AllZero(base, 64 * kKiB));
   EXPECT_FALSE(Readable(base + 64 * kKiB));
+  s->Release();
+}
+
+TEST(MemoryImage, WrittenPagesOfLargerMemoriesAreKeptAndReset) {
+  // Past kKeepResidentBytes, a returned slot keeps the pages pagemap shows as written (and
+  // zero pages read), drops the rest, and the next user for the same image gets them reset
+  // by copying; another image or too many written pages drop them.
+  const size_t kSize = 20 * kMiB + 64 * kKiB;  // no other test's slots have this size
+  const size_t kPage = 4096;
+  const size_t kAccessible = 2 * kMiB;
+  const bool have_pagemap = access("/proc/self/pagemap", R_OK) == 0;
+  auto image = MemoryImage::Create(256 * kKiB);
+  auto other = MemoryImage::Create(8 * kKiB);
+  ASSERT_NE(image, nullptr);
+  ASSERT_NE(other, nullptr);
+  std::vector<uint8_t> pattern(image->size());
+  for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<uint8_t>(i * 7 + i / kPage + 1);
+  ASSERT_TRUE(image->Write(0, pattern));
+  const uint8_t o_bytes[] = {'x', 'y'};
+  ASSERT_TRUE(other->Write(kPage + 5, o_bytes));
+
+  MemorySlot* s = MemorySlot::Acquire(kSize, kAccessible, image.get());
+  ASSERT_NE(s, nullptr);
+  uint8_t* base = s->base();
+  auto expect_image = [&](size_t accessible) {
+    EXPECT_EQ(std::memcmp(base, pattern.data(), pattern.size()), 0);
+    EXPECT_TRUE(AllZero(base + pattern.size(), accessible - pattern.size()));
+  };
+  expect_image(kAccessible);  // (reads every page: image pages and zero pages)
+  // Writes into image pages (whole and partial) and after the image.
+  for (size_t page : {0u, 10u, 63u, 64u, 100u, 511u}) base[page * kPage + 17] ^= 0xff;
+  std::memset(base + 30 * kPage, 0xab, 3 * kPage);
+  uint64_t kept_before = MemorySlot::KeptBytesInThisThread();
+  s->Release();
+  uint64_t kept = MemorySlot::KeptBytesInThisThread() - kept_before;
+  if (have_pagemap) {
+    // The 6 image pages written and every page after the image (all were read: zero pages),
+    // not the 58 image pages only read.
+    EXPECT_EQ(kept, 6 * kPage + (kAccessible - pattern.size()));
+  }
+  s = MemorySlot::Acquire(kSize, kAccessible, image.get());  // same image: reset in place
+  ASSERT_EQ(s->base(), base);
+  expect_image(kAccessible);
+  std::memset(base, 0xcd, kAccessible);  // every page written
+  kept_before = MemorySlot::KeptBytesInThisThread();
+  s->Release();
+  if (have_pagemap) EXPECT_EQ(MemorySlot::KeptBytesInThisThread() - kept_before, kAccessible);
+  s = MemorySlot::Acquire(kSize, kAccessible, image.get());
+  ASSERT_EQ(s->base(), base);
+  expect_image(kAccessible);
+  std::memset(base, 0xcd, kAccessible);
+  s->Release();
+  s = MemorySlot::Acquire(kSize, kAccessible, other.get());  // another image: dropped, remapped
+  ASSERT_EQ(s->base(), base);
+  EXPECT_EQ(std::memcmp(base + kPage + 5, o_bytes, 2), 0);
+  EXPECT_TRUE(AllZero(base, kPage + 5));
+  EXPECT_TRUE(AllZero(base + kPage + 7, kAccessible - kPage - 7));
+  std::memset(base, 0xcd, kAccessible);
+  s->Release();
+  // Smaller, then grown again: the part given up reads as zeros when it comes back.
+  s = MemorySlot::Acquire(kSize, 1 * kMiB, nullptr);
+  ASSERT_EQ(s->base(), base);
+  EXPECT_TRUE(AllZero(base, 1 * kMiB));
+  EXPECT_FALSE(Readable(base + 1 * kMiB));
+  ASSERT_TRUE(s->Grow(kAccessible));
+  EXPECT_TRUE(AllZero(base, kAccessible));
+  // More than kMaxKeptBytes written: all dropped, nothing kept.
+  const size_t kLarge = MemorySlot::kMaxKeptBytes + 1 * kMiB;
+  ASSERT_TRUE(s->Grow(kLarge));
+  std::memset(base, 0xee, kLarge);
+  kept_before = MemorySlot::KeptBytesInThisThread();
+  s->Release();
+  EXPECT_EQ(MemorySlot::KeptBytesInThisThread(), kept_before);
+  s = MemorySlot::Acquire(kSize, kLarge, image.get());
+  ASSERT_EQ(s->base(), base);
+  expect_image(kLarge);
   s->Release();
 }
 
