@@ -325,7 +325,9 @@ TEST(MemoryImage, WrittenPagesOfLargerMemoriesAreKeptAndReset) {
   std::memset(base, 0xcd, kAccessible);  // every page written
   kept_before = MemorySlot::KeptBytesInThisThread();
   s->Release();
-  if (have_pagemap) EXPECT_EQ(MemorySlot::KeptBytesInThisThread() - kept_before, kAccessible);
+  if (have_pagemap) {
+    EXPECT_EQ(MemorySlot::KeptBytesInThisThread() - kept_before, kAccessible);
+  }
   s = MemorySlot::Acquire(kSize, kAccessible, image.get());
   ASSERT_EQ(s->base(), base);
   expect_image(kAccessible);
