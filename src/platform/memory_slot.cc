@@ -80,7 +80,8 @@ namespace {
 // other thread-local destructors, are unmapped instead. Trivially destructible on purpose.
 thread_local bool pool_destroyed = false;
 thread_local SlotPool pool;
-thread_local uint64_t kept_bytes = 0;
+// Bytes the free slots of this thread's pool keep resident for their next user to reset.
+thread_local uint64_t pool_kept = 0;
 
 // /proc/self/pagemap, opened once per process (reopened in a forked child, whose "self" is
 // another process); -1 if unavailable.
@@ -129,12 +130,13 @@ MemorySlot* SlotPool::Take(size_t reserve_bytes, uint64_t image_id) {
   if (best == f.size()) return nullptr;
   MemorySlot* s = f[best];
   f.erase(f.begin() + static_cast<ptrdiff_t>(best));
+  pool_kept -= s->kept_bytes_;
   return s;
 }
 
 size_t MemorySlot::FreeInThisThread() { return pool_destroyed ? 0 : pool.free.size(); }
 uint64_t MemorySlot::ReservationsInThisThread() { return pool_destroyed ? 0 : pool.reservations; }
-uint64_t MemorySlot::KeptBytesInThisThread() { return kept_bytes; }
+uint64_t MemorySlot::KeptBytesInThisThread() { return pool_destroyed ? 0 : pool_kept; }
 
 // ---------------------------------------------------------------------------------------------
 // MemorySlot
@@ -180,6 +182,7 @@ bool MemorySlot::Prepare(size_t accessible_bytes, const MemoryImage* image) {
       }
     }
     kept_.clear();
+    kept_bytes_ = 0;
   }
   if (image_id_ != want) {
     if (image_size_ != 0) {
@@ -242,24 +245,42 @@ void MemorySlot::Release() {
     delete this;
     return;
   }
+  pool_kept += kept_bytes_;
   pool.free.push_back(this);
 }
 
 bool MemorySlot::KeepWrittenPages() {
   kept_.clear();
+  kept_bytes_ = 0;
   if (accessible_ == 0) return true;
-  if (accessible_ <= kKeepResidentBytes) {
+  // What this slot may keep: its own bound and what is left of the thread's.
+  const size_t budget = std::min<uint64_t>(
+      kMaxKeptBytes, kMaxKeptBytesPerThread - std::min(pool_kept, kMaxKeptBytesPerThread));
+  if (accessible_ <= kKeepResidentBytes && accessible_ <= budget) {
     kept_.push_back({0, accessible_});
+    kept_bytes_ = accessible_;
     return true;
   }
   // The pagemap entry of a page (Documentation/admin-guide/mm/pagemap.rst): bit 63 present,
-  // 62 swapped, 61 file page or shared anonymous. A page of the image's MAP_PRIVATE mapping
-  // that was written is an anonymous copy (61 clear); one only read is the file's page (61
-  // set). After the image, written pages are anonymous; a page only read maps the shared
-  // zero page, which is not a file page either and is kept (zeroing it is harmless).
+  // 62 swapped, 61 file page or shared anonymous, 56 exclusively mapped. A page of the
+  // image's MAP_PRIVATE mapping that was written is an anonymous copy (61 clear, 56 set);
+  // one only read is the file's page (61 set) and equals the image. After the image, a page
+  // written is anonymous and exclusive; one only read maps the shared zero page (neither).
+  // Kept, to be reset by copying: present, not file, exclusive. Dropped now: any other page
+  // that is not a file page (zero pages, swapped pages, pages shared by KSM): a drop is
+  // right whatever such a page holds, and zero pages stay unmaterialised.
   constexpr uint64_t kPresent = uint64_t{1} << 63, kSwapped = uint64_t{1} << 62,
-                     kFile = uint64_t{1} << 61;
-  int fd = accessible_ <= kMaxScanBytes ? PagemapFd() : -1;
+                     kFile = uint64_t{1} << 61, kExclusive = uint64_t{1} << 56;
+  thread_local std::vector<Run> drop;
+  drop.clear();
+  auto add = [](std::vector<Run>& runs, size_t offset, size_t bytes) {
+    if (!runs.empty() && runs.back().offset + runs.back().bytes == offset) {
+      runs.back().bytes += bytes;
+    } else {
+      runs.push_back({offset, bytes});
+    }
+  };
+  int fd = accessible_ > kKeepResidentBytes && accessible_ <= kMaxScanBytes ? PagemapFd() : -1;
   bool scanned = fd >= 0;
   const size_t page = PageSize();
   const size_t pages = accessible_ / page;
@@ -282,17 +303,20 @@ bool MemorySlot::KeepWrittenPages() {
       uint64_t e = entries[i];
       if ((e & (kPresent | kSwapped)) == 0 || (e & kFile) != 0) continue;
       size_t offset = (at + i) * page;
-      if (!kept_.empty() && kept_.back().offset + kept_.back().bytes == offset) {
-        kept_.back().bytes += page;
+      if ((e & (kPresent | kExclusive)) == (kPresent | kExclusive)) {
+        add(kept_, offset, page);
+        kept += page;
       } else {
-        kept_.push_back({offset, page});
+        add(drop, offset, page);
       }
-      kept += page;
     }
-    if (kept > kMaxKeptBytes) scanned = false;
+    if (kept > budget) scanned = false;
   }
   if (scanned) {
-    kept_bytes += kept;
+    for (const Run& r : drop) {
+      if (madvise(base_ + r.offset, r.bytes, MADV_DONTNEED) != 0) return false;
+    }
+    kept_bytes_ = kept;
     return true;
   }
   // MADV_DONTNEED on a private mapping: anonymous pages come back as zeros, file pages as the

@@ -8,13 +8,15 @@
 // acquisition for the same image resets them by copying the image's bytes and zeroing the
 // rest: no page faults to copy them again, no kernel work to drop them. Which pages: all of
 // a memory of at most kKeepResidentBytes; for a larger one, the pages /proc/self/pagemap
-// shows as present (or swapped) and not file pages, i.e. the copy-on-write copies of image
-// pages and the anonymous pages after the image (image pages only read are still the
-// image's file pages and need nothing). Everything else, and everything when pagemap is
-// unavailable, the memory is larger than kMaxScanBytes or more than kMaxKeptBytes were
-// written, is dropped with madvise(MADV_DONTNEED): anonymous pages read back as zeros and
-// image pages as the image again. A slot acquired for another image drops its kept pages
-// the same way before remapping. Pools are per thread: no locks.
+// shows as present, exclusively mapped and not file pages, i.e. the copy-on-write copies of
+// image pages and the anonymous pages written after the image. Image pages only read are
+// still the image's file pages and need nothing; other pages that are not file pages (zero
+// pages read, swapped pages) are dropped at once. When pagemap is unavailable, the memory is larger
+// than kMaxScanBytes, more than kMaxKeptBytes were written or the thread's free slots would
+// keep more than kMaxKeptBytesPerThread, the whole memory is dropped instead with
+// madvise(MADV_DONTNEED): anonymous pages read back as zeros and image pages as the image
+// again. A slot acquired for another image drops its kept pages the same way before
+// remapping. Pools are per thread: no locks.
 #pragma once
 
 #include <cstddef>
@@ -96,8 +98,11 @@ class MemorySlot {
   /// bytes per page), and keep them only up to kMaxKeptBytes (a pooled slot's resident set).
   static constexpr size_t kMaxScanBytes = 256 * 1024 * 1024;
   static constexpr size_t kMaxKeptBytes = 8 * 1024 * 1024;
-  /// Bytes the calling thread's releases of scanned (larger) memories kept resident for
-  /// reset, in total: 0 where pagemap is unavailable. For tests.
+  /// The bound on what all free slots of a thread's pool keep resident: a slot that would
+  /// exceed it drops its pages instead.
+  static constexpr uint64_t kMaxKeptBytesPerThread = 64 * 1024 * 1024;
+  /// Bytes the free slots of the calling thread's pool keep resident now (see the file
+  /// comment). For tests.
   static uint64_t KeptBytesInThisThread();
   /// The calling thread's pool: slots now free in it, and reservations (mmaps) it has made
   /// (a reused slot adds none).
@@ -125,6 +130,7 @@ class MemorySlot {
   /// Ranges Release kept resident that may still hold the last user's bytes: Prepare resets
   /// them before anything else (they are readable and writable). Sorted, disjoint.
   std::vector<Run> kept_;
+  size_t kept_bytes_ = 0;  ///< the sum of kept_ (counted in the pool's total while free)
 };
 
 }  // namespace weft::platform

@@ -3,7 +3,9 @@
 // other sizes, guard behaviour, image isolation between slots, the pool's cap, thread exit.
 #include "platform/memory_slot.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -282,6 +284,26 @@ TEST(MemoryImage, KeptResidentPartIsResetOnReuse) {
   s->Release();
 }
 
+// Whether this kernel's /proc/self/pagemap shows a written private page as present and
+// exclusively mapped (bits 63 and 56), which slots need to keep pages; where it does not,
+// they drop them all (the content checks hold either way, the kept counts do not).
+bool PagemapShowsWrittenPages() {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* p = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return false;
+  static_cast<volatile uint8_t*>(p)[0] = 1;
+  bool ok = false;
+  int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    uint64_t e = 0;
+    off_t at = static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / page * sizeof e);
+    ok = pread(fd, &e, sizeof e, at) == sizeof e && (e >> 63) == 1 && ((e >> 56) & 1) == 1;
+    close(fd);
+  }
+  munmap(p, page);
+  return ok;
+}
+
 TEST(MemoryImage, WrittenPagesOfLargerMemoriesAreKeptAndReset) {
   // Past kKeepResidentBytes, a returned slot keeps the pages pagemap shows as written (and
   // zero pages read), drops the rest, and the next user for the same image gets them reset
@@ -289,7 +311,7 @@ TEST(MemoryImage, WrittenPagesOfLargerMemoriesAreKeptAndReset) {
   const size_t kSize = 20 * kMiB + 64 * kKiB;  // no other test's slots have this size
   const size_t kPage = 4096;
   const size_t kAccessible = 2 * kMiB;
-  const bool have_pagemap = access("/proc/self/pagemap", R_OK) == 0;
+  const bool have_pagemap = PagemapShowsWrittenPages();
   auto image = MemoryImage::Create(256 * kKiB);
   auto other = MemoryImage::Create(8 * kKiB);
   ASSERT_NE(image, nullptr);
@@ -315,9 +337,9 @@ TEST(MemoryImage, WrittenPagesOfLargerMemoriesAreKeptAndReset) {
   s->Release();
   uint64_t kept = MemorySlot::KeptBytesInThisThread() - kept_before;
   if (have_pagemap) {
-    // The 6 image pages written and every page after the image (all were read: zero pages),
-    // not the 58 image pages only read.
-    EXPECT_EQ(kept, 6 * kPage + (kAccessible - pattern.size()));
+    // The 9 pages written (6 of the image, 3 after it): not the 58 image pages only read,
+    // nor the zero pages after the image that were only read.
+    EXPECT_EQ(kept, 9 * kPage);
   }
   s = MemorySlot::Acquire(kSize, kAccessible, image.get());  // same image: reset in place
   ASSERT_EQ(s->base(), base);
@@ -358,6 +380,34 @@ TEST(MemoryImage, WrittenPagesOfLargerMemoriesAreKeptAndReset) {
   ASSERT_EQ(s->base(), base);
   expect_image(kLarge);
   s->Release();
+}
+
+TEST(MemorySlot, KeptPagesAreBoundedPerThread) {
+  // Ten slots with 7 MiB written each: the thread's free slots keep at most
+  // kMaxKeptBytesPerThread (nine of them), the tenth drops its pages; all reset on reuse.
+  if (!PagemapShowsWrittenPages()) GTEST_SKIP() << "pagemap shows no written pages here";
+  std::thread([] {  // a fresh pool
+    const size_t kReserve = 9 * kMiB, kAccessible = 8 * kMiB, kWritten = 7 * kMiB;
+    static_assert(MemorySlot::kMaxKeptBytesPerThread / (7 * kMiB) == 9);
+    std::vector<MemorySlot*> slots;
+    for (int i = 0; i < 10; ++i) {
+      MemorySlot* s = MemorySlot::Acquire(kReserve, kAccessible, nullptr);
+      ASSERT_NE(s, nullptr);
+      std::memset(s->base(), 0x5a, kWritten);
+      slots.push_back(s);
+    }
+    for (MemorySlot* s : slots) s->Release();
+    EXPECT_EQ(MemorySlot::KeptBytesInThisThread(), 9 * kWritten);
+    slots.clear();
+    for (int i = 0; i < 10; ++i) {
+      MemorySlot* s = MemorySlot::Acquire(kReserve, kAccessible, nullptr);
+      ASSERT_NE(s, nullptr);
+      EXPECT_TRUE(AllZero(s->base(), kAccessible)) << i;
+      slots.push_back(s);
+    }
+    EXPECT_EQ(MemorySlot::KeptBytesInThisThread(), 0u);
+    for (MemorySlot* s : slots) s->Release();
+  }).join();
 }
 
 TEST(MemorySlot, ThreadsHaveTheirOwnPools) {
