@@ -286,8 +286,9 @@ bool MemorySlot::KeepWrittenPages() {
   const size_t pages = accessible_ / page;
   const uint64_t first_entry = reinterpret_cast<uintptr_t>(base_) / page;
   size_t kept = 0;
-  constexpr size_t kBatch = 1024;  // entries per read
-  uint64_t entries[kBatch];
+  // Entries per read; not on the stack, which may be a fiber's.
+  constexpr size_t kBatch = 1024;
+  thread_local uint64_t entries[kBatch];
   for (size_t at = 0; scanned && at < pages; at += kBatch) {
     size_t n = std::min(kBatch, pages - at);
     size_t want = n * sizeof(uint64_t);
