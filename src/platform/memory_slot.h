@@ -11,9 +11,9 @@
 // shows as present, exclusively mapped and not file pages, i.e. the copy-on-write copies of
 // image pages and the anonymous pages written after the image. Image pages only read are
 // still the image's file pages and need nothing; other pages that are not file pages (zero
-// pages read, swapped pages) are dropped at once. When pagemap is unavailable, the memory is larger
-// than kMaxScanBytes, more than kMaxKeptBytes were written or the thread's free slots would
-// keep more than kMaxKeptBytesPerThread, the whole memory is dropped instead with
+// pages read, swapped pages) are dropped at once. When pagemap is unavailable, the memory is
+// larger than kMaxScanBytes, more than kMaxKeptBytes were written or the thread's free slots
+// would keep more than kMaxKeptBytesPerThread, the whole memory is dropped instead with
 // madvise(MADV_DONTNEED): anonymous pages read back as zeros and image pages as the image
 // again. A slot acquired for another image drops its kept pages the same way before
 // remapping. Pools are per thread: no locks.
