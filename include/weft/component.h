@@ -53,6 +53,8 @@ class Component {
   static Expected<Component> FromFile(Engine& engine, const std::string& path);
   /// True if `bytes` starts with the component preamble (a core module returns false).
   static bool IsComponentBinary(std::span<const uint8_t> bytes);
+  /// True if `bytes` starts with the core module preamble (not a component, then).
+  static bool IsCoreModuleBinary(std::span<const uint8_t> bytes);
 
   std::vector<ExternDesc> imports() const;
   std::vector<ExternDesc> exports() const;

@@ -47,6 +47,7 @@ Expected<Component> Component::FromFile(Engine& engine, const std::string& path)
 }
 
 bool Component::IsComponentBinary(std::span<const uint8_t> bytes) { return IsComponent(bytes); }
+bool Component::IsCoreModuleBinary(std::span<const uint8_t> bytes) { return IsCoreModule(bytes); }
 
 std::vector<ExternDesc> Component::imports() const {
   if (!impl_) return {};

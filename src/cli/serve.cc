@@ -7,7 +7,6 @@
 // also where a request timeout stops it.
 #include "cli/serve.h"
 
-#include <algorithm>
 #include <unistd.h>
 
 #include <array>
@@ -486,8 +485,7 @@ int ServeMain(const ServeOptions& o) {
   engine_config.epoch_interruption = true;
   Engine engine(engine_config);
   shared.engine = &engine;
-  static constexpr uint8_t kModulePreamble[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-  if (bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, kModulePreamble)) {
+  if (cm::Component::IsCoreModuleBinary(bytes)) {
     return Fail("`" + o.file +
                 "` is a core WebAssembly module; `weft serve` needs a component exporting "
                 "wasi:http/incoming-handler@0.2.x (run a module with `weft run`)");

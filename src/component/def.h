@@ -234,6 +234,8 @@ struct ComponentFile {
 
 /// True if `bytes` starts with the component preamble (magic, version 0x0d, layer 1).
 bool IsComponent(std::span<const uint8_t> bytes);
+/// True if `bytes` starts with the core module preamble (magic, version 1, layer 0).
+bool IsCoreModule(std::span<const uint8_t> bytes);
 
 /// Decodes and validates a component binary. Errors (kMalformed / kInvalid) carry the byte
 /// offset and the rule broken ("malformed component: unknown section id 0x0f at offset 123",

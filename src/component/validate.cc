@@ -816,8 +816,7 @@ bool Validator::ScanCoreModule(Reader& r, Type* mt) {
   uint64_t start = r.offset();
   std::span<const uint8_t> pre;
   if (!r.ReadBytes(8, &pre)) return Mal(start, "unexpected end (core module preamble)");
-  static const uint8_t kPre[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-  if (!std::equal(pre.begin(), pre.end(), kPre)) return Mal(start, "core module: bad magic or version");
+  if (!IsCoreModule(pre)) return Mal(start, "core module: bad magic or version");
   std::vector<TypeRef> types;
   std::vector<TypeRef> funcs;  // function index space (imports, then definitions)
   std::unordered_set<std::string> export_names;
@@ -2189,6 +2188,11 @@ bool Validator::Start(Reader& r, Scope& s, StartDef* st) {
 
 bool IsComponent(std::span<const uint8_t> bytes) {
   static const uint8_t kPre[8] = {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00};
+  return bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, kPre);
+}
+
+bool IsCoreModule(std::span<const uint8_t> bytes) {
+  static const uint8_t kPre[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
   return bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, kPre);
 }
 
