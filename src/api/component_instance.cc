@@ -802,7 +802,7 @@ Expected<weft::Func> Instantiator::LowerFunc(InstanceState* inst, Func::Impl* ta
   if (info == comp_.lower_info.end()) {
     return Error::Make(ErrorCode::kInvalid, "canon lower: the lowered function's type is unresolved");
   }
-  const Component::Impl::LowerInfo& lower = info->second;
+  const Component::Impl::CoreFuncInfo& lower = info->second;
   li->result_kinds = &lower.core_type.results;
   if (c.memory >= 0) {
     if (static_cast<size_t>(c.memory) >= sp.core_memories.size()) {
@@ -882,13 +882,7 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
     case CanonDef::Kind::kResourceRep: {
       ResourceType rt = inst->Resolve(c.type);
       if (rt.is_null()) return Bad(off, "canon resource.*: unknown resource type");
-      // Made once (the store's functions point at the runtime types).
-      static const weft::FuncType kI32ToI32{{ValKind::kI32}, {ValKind::kI32}};
-      static const weft::FuncType kI32ToNone{{ValKind::kI32}, {}};
-      static const wasm::FuncType kWasmI32ToI32 = weft::api::ToWasm(kI32ToI32);
-      static const wasm::FuncType kWasmI32ToNone = weft::api::ToWasm(kI32ToNone);
       HostCallback cb;
-      const weft::FuncType* ft = &kI32ToI32;
       if (c.kind == CanonDef::Kind::kResourceNew) {
         cb = [inst, rt](CallerBase&, std::span<const weft::Val> a,
                         std::span<weft::Val> r) -> Error {
@@ -900,7 +894,6 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
           return Error();
         };
       } else if (c.kind == CanonDef::Kind::kResourceDrop) {
-        ft = &kI32ToNone;
         cb = [inst, rt](CallerBase& caller, std::span<const weft::Val> a,
                         std::span<weft::Val>) -> Error {
           if (!inst->may_leave) return Trap("cannot leave component instance");
@@ -919,11 +912,11 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
           return Error();
         };
       }
-      // Type ids interned at compile time: no engine lock per instantiation.
-      bool none = ft->results.empty();
-      uint32_t type_id = none ? comp_.i32_to_none_type_id : comp_.i32_to_i32_type_id;
+      // Types made at compile time: no engine lock per instantiation.
+      const Component::Impl::CoreFuncInfo& sig =
+          c.kind == CanonDef::Kind::kResourceDrop ? comp_.i32_to_none : comp_.i32_to_i32;
       sp.core_funcs.push_back(weft::Func(weft::api::NewInstanceHostFuncInst(
-          *store_.raw(), type_id, none ? kWasmI32ToNone : kWasmI32ToI32, *ft, std::move(cb))));
+          *store_.raw(), sig.type_id, sig.wasm_type, sig.core_type, std::move(cb))));
       return Error();
     }
     case CanonDef::Kind::kOther:
@@ -937,10 +930,15 @@ Error Instantiator::Canon(Spaces& sp, InstanceState* inst, const CanonDef& c, ui
 }  // namespace
 
 void PrepareComponent(Engine& engine, Component::Impl& impl) {
-  impl.i32_to_i32_type_id = engine.raw()->InternType(
-      weft::api::ToWasm(weft::FuncType{{ValKind::kI32}, {ValKind::kI32}}));
-  impl.i32_to_none_type_id =
-      engine.raw()->InternType(weft::api::ToWasm(weft::FuncType{{ValKind::kI32}, {}}));
+  auto info = [&engine](weft::FuncType type) {
+    Component::Impl::CoreFuncInfo i;
+    i.core_type = std::move(type);
+    i.wasm_type = weft::api::ToWasm(i.core_type);
+    i.type_id = engine.raw()->InternType(i.wasm_type);
+    return i;
+  };
+  impl.i32_to_i32 = info(weft::FuncType{{ValKind::kI32}, {ValKind::kI32}});
+  impl.i32_to_none = info(weft::FuncType{{ValKind::kI32}, {}});
   impl.module_exports.resize(impl.modules.size());
   for (size_t m = 0; m < impl.modules.size(); ++m) {
     const wasm::Module& mod = impl.modules[m].raw()->module;
@@ -954,21 +952,13 @@ void PrepareComponent(Engine& engine, Component::Impl& impl) {
     for (const CanonDef& c : cd->canons) {
       n.lowered += c.kind == CanonDef::Kind::kLower;
       n.funcs += c.kind == CanonDef::Kind::kLift;
+      if (c.kind != CanonDef::Kind::kLower || c.type == nullptr) continue;
+      abi::FlatFuncType ft = abi::FlattenFuncType(c.type, /*lower=*/true);
+      impl.lower_info.emplace(&c, info(weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)}));
     }
     for (const InstanceDef& d : cd->instances) {
       n.instances += d.instantiate;
       ++n.cinstances;
-    }
-  }
-  for (const auto& cd : impl.file->components) {
-    for (const CanonDef& c : cd->canons) {
-      if (c.kind != CanonDef::Kind::kLower || c.type == nullptr) continue;
-      abi::FlatFuncType ft = abi::FlattenFuncType(c.type, /*lower=*/true);
-      Component::Impl::LowerInfo info;
-      info.core_type = weft::FuncType{CoreKinds(ft.params), CoreKinds(ft.results)};
-      info.wasm_type = weft::api::ToWasm(info.core_type);
-      info.type_id = engine.raw()->InternType(info.wasm_type);
-      impl.lower_info.emplace(&c, std::move(info));
     }
   }
 }

@@ -66,21 +66,21 @@ struct Component::Impl {
   /// Per module: export name -> index in its wasm::Module::exports (the views point into
   /// `modules`), so instantiation resolves aliases and imports without scanning.
   std::vector<std::unordered_map<std::string_view, uint32_t>> module_exports;
-  /// What `canon lower` needs at every instantiation, computed once at compile time.
-  struct LowerInfo {
+  /// The core type of a host function every instantiation makes (`canon lower`,
+  /// `canon resource.*`), computed once at compile time.
+  struct CoreFuncInfo {
     weft::FuncType core_type;  ///< the flattened core signature
     wasm::FuncType wasm_type;  ///< the same as the runtime's type (the host FuncInsts' type)
     uint32_t type_id = 0;      ///< its engine type id
   };
-  std::unordered_map<const CanonDef*, LowerInfo> lower_info;
+  std::unordered_map<const CanonDef*, CoreFuncInfo> lower_info;
   /// Run-time objects one instantiation makes when each nested component is instantiated
   /// once (capacity reserved in the store up front).
   struct Counts {
     uint32_t lowered = 0, funcs = 0, instances = 0, cinstances = 0;
   } counts;
-  /// Engine type ids of canon resource.new/rep ((i32) -> (i32)) and resource.drop ((i32) -> ()).
-  uint32_t i32_to_i32_type_id = 0;
-  uint32_t i32_to_none_type_id = 0;
+  /// The types of canon resource.new/rep ((i32) -> (i32)) and resource.drop ((i32) -> ()).
+  CoreFuncInfo i32_to_i32, i32_to_none;
 };
 
 namespace api {
