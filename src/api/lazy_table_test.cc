@@ -49,10 +49,16 @@ struct Fixture {
     EXPECT_TRUE(i.ok()) << i.error().ToString();
     return std::move(i).value();
   }
+  // Export `name` called with i32 arguments.
+  Expected<std::vector<Val>> Invoke(const Instance& in, const char* name,
+                                    std::initializer_list<int32_t> a) {
+    std::vector<Val> args;
+    for (int32_t v : a) args.push_back(Val::I32(v));
+    return in.GetFunc(name)->Call(store, args);
+  }
   // The result of call_indirect at `i`, or -1 for a trap with `trap_text` in its message.
   int32_t Call(const Instance& in, int32_t i, std::string* trap_text = nullptr) {
-    Val args[] = {Val::I32(i)};
-    auto r = in.GetFunc("call")->Call(store, args);
+    auto r = Invoke(in, "call", {i});
     if (!r.ok()) {
       if (trap_text) *trap_text = r.error().message();
       return -1;
@@ -60,15 +66,11 @@ struct Fixture {
     return (*r)[0].i32();
   }
   void Run(const Instance& in, const char* name, std::initializer_list<int32_t> a) {
-    std::vector<Val> args;
-    for (int32_t v : a) args.push_back(Val::I32(v));
-    auto r = in.GetFunc(name)->Call(store, args);
+    auto r = Invoke(in, name, a);
     ASSERT_TRUE(r.ok()) << name << ": " << r.error().ToString();
   }
   int32_t Get(const Instance& in, const char* name, std::initializer_list<int32_t> a) {
-    std::vector<Val> args;
-    for (int32_t v : a) args.push_back(Val::I32(v));
-    auto r = in.GetFunc(name)->Call(store, args);
+    auto r = Invoke(in, name, a);
     EXPECT_TRUE(r.ok()) << name << ": " << r.error().ToString();
     return r.ok() ? (*r)[0].i32() : -2;
   }
